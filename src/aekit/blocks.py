@@ -1,0 +1,396 @@
+"""Building blocks shared by every aekit tool.
+
+Everything here is a plain ``torch.nn.Module`` that can be rebuilt from a JSON-able config
+(``module.config``), which is what lets model files be safetensors + JSON and never pickle.
+
+- :class:`DenseEncoder` / :class:`DenseDecoder`: a chain of ``Linear`` layers, e.g. the classic
+  ``784 -> 100 -> 50 -> 20`` and back, with a choice of activation, batch norm and dropout.
+- :class:`ConvEncoder` / :class:`ConvDecoder`: strided convolutions for ``C x H x W`` images of any
+  size, optionally squeezed through a dense latent vector.
+- :class:`Autoencoder`: an encoder and a decoder with ``encode``, ``decode`` and ``forward``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "ACTIVATIONS",
+    "Autoencoder",
+    "ConvDecoder",
+    "ConvEncoder",
+    "DenseDecoder",
+    "DenseEncoder",
+    "build_module",
+    "make_activation",
+]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+    None: nn.Identity,
+}
+
+
+def make_activation(name: str | None) -> nn.Module:
+    """Return a fresh activation module by name (see ``ACTIVATIONS``)."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        names = ", ".join(repr(k) for k in ACTIVATIONS if k is not None)
+        raise ValueError(f"Unknown activation {name!r}; choose one of {names}.") from None
+
+
+def _check_sizes(name: str, sizes: Sequence[int]) -> list[int]:
+    sizes = [int(s) for s in sizes]
+    if any(s < 1 for s in sizes):
+        raise ValueError(f"{name} must be positive integers, got {sizes}.")
+    return sizes
+
+
+class _DenseChain(nn.Module):
+    """``Linear`` layers through ``sizes``; activation (+ batch norm, dropout) between layers."""
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+        output_activation: str | None = None,
+    ):
+        super().__init__()
+        sizes = _check_sizes("layer sizes", sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"A dense chain needs at least an input and an output size, got {sizes}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
+        self.config = dict(
+            sizes=sizes,
+            activation=activation,
+            batch_norm=bool(batch_norm),
+            dropout=float(dropout),
+            output_activation=output_activation,
+        )
+        layers: list[nn.Module] = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:  # hidden layer
+                if batch_norm:
+                    layers.append(nn.BatchNorm1d(n_out))
+                layers.append(make_activation(activation))
+                if dropout:
+                    layers.append(nn.Dropout(dropout))
+        layers.append(make_activation(output_activation))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class DenseEncoder(_DenseChain):
+    """``n_features -> hidden_layer_sizes... -> n_components``.
+
+    Examples
+    --------
+    >>> enc = DenseEncoder(784, (100, 50), 20)
+    >>> enc(torch.zeros(3, 784)).shape
+    torch.Size([3, 20])
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        hidden_layer_sizes: Sequence[int] = (100, 50),
+        n_components: int = 20,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+    ):
+        super().__init__(
+            [n_features, *hidden_layer_sizes, n_components], activation, batch_norm, dropout
+        )
+
+
+class DenseDecoder(_DenseChain):
+    """The mirror of :class:`DenseEncoder`: ``n_components -> reversed(hidden) -> n_features``.
+
+    ``hidden_layer_sizes`` are given in the *encoder's* order, so the same tuple builds both halves.
+    """
+
+    def __init__(
+        self,
+        n_components: int,
+        hidden_layer_sizes: Sequence[int] = (100, 50),
+        n_features: int = 784,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+        output_activation: str | None = None,
+    ):
+        super().__init__(
+            [n_components, *reversed(list(hidden_layer_sizes)), n_features],
+            activation,
+            batch_norm,
+            0.0 if dropout is None else dropout,
+            output_activation,
+        )
+
+
+def _conv_block(c_in, c_out, stride, activation, batch_norm):
+    layers = [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(c_out))
+    layers.append(make_activation(activation))
+    return layers
+
+
+class ConvEncoder(nn.Module):
+    """Strided 3x3 convolutions; each stage halves H and W.
+
+    With ``latent_dim=None`` the encoder is fully convolutional and accepts any ``H x W``
+    (:class:`Autoencoder` pads to a multiple of ``2**len(channels)`` and crops back). With
+    ``latent_dim`` set, ``input_size=(H, W)`` is required and the feature map is flattened into
+    a latent vector.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        channels: Sequence[int] = (32, 64, 128),
+        latent_dim: int | None = None,
+        input_size: Sequence[int] | None = None,
+        activation: str = "relu",
+        batch_norm: bool = False,
+    ):
+        super().__init__()
+        channels = _check_sizes("channels", channels)
+        if latent_dim is not None and input_size is None:
+            raise ValueError("A dense latent (latent_dim) needs input_size=(H, W).")
+        self.config = dict(
+            in_channels=int(in_channels),
+            channels=channels,
+            latent_dim=latent_dim,
+            input_size=None if input_size is None else [int(s) for s in input_size],
+            activation=activation,
+            batch_norm=bool(batch_norm),
+        )
+        layers: list[nn.Module] = []
+        c_prev = in_channels
+        for c in channels:
+            layers += _conv_block(c_prev, c, 2, activation, batch_norm)
+            layers += _conv_block(c, c, 1, activation, batch_norm)
+            c_prev = c
+        self.features = nn.Sequential(*layers)
+        self.factor = 2 ** len(channels)
+        if latent_dim is not None:
+            h, w = (_ceil_to(s, self.factor) // self.factor for s in input_size)
+            self.feature_shape = (channels[-1], h, w)
+            self.to_latent = nn.Linear(channels[-1] * h * w, latent_dim)
+        else:
+            self.to_latent = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.features(x)
+        return z if self.to_latent is None else self.to_latent(z.flatten(1))
+
+
+class ConvDecoder(nn.Module):
+    """The mirror of :class:`ConvEncoder`: each stage doubles H and W (nearest upsampling + conv,
+    which avoids the checkerboard artefacts of transposed convolutions)."""
+
+    def __init__(
+        self,
+        out_channels: int = 1,
+        channels: Sequence[int] = (32, 64, 128),
+        latent_dim: int | None = None,
+        input_size: Sequence[int] | None = None,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        output_activation: str | None = None,
+        extra_inputs: int = 0,
+    ):
+        super().__init__()
+        channels = _check_sizes("channels", channels)
+        if latent_dim is not None and input_size is None:
+            raise ValueError("A dense latent (latent_dim) needs input_size=(H, W).")
+        self.config = dict(
+            out_channels=int(out_channels),
+            channels=channels,
+            latent_dim=latent_dim,
+            input_size=None if input_size is None else [int(s) for s in input_size],
+            activation=activation,
+            batch_norm=bool(batch_norm),
+            output_activation=output_activation,
+            extra_inputs=int(extra_inputs),
+        )
+        factor = 2 ** len(channels)
+        rev = list(reversed(channels))
+        if latent_dim is not None:
+            h, w = (_ceil_to(s, factor) // factor for s in input_size)
+            self.feature_shape = (rev[0], h, w)
+            self.from_latent = nn.Linear(latent_dim + extra_inputs, rev[0] * h * w)
+        else:
+            self.from_latent = None
+        layers: list[nn.Module] = []
+        c_prev = rev[0]
+        for c in rev[1:] + [rev[-1]]:
+            layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+            layers += _conv_block(c_prev, c, 1, activation, batch_norm)
+            layers += _conv_block(c, c, 1, activation, batch_norm)
+            c_prev = c
+        layers.append(nn.Conv2d(c_prev, out_channels, 3, padding=1))
+        layers.append(make_activation(output_activation))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.from_latent is None:
+            return self.net(z)
+        z = self.from_latent(z).view(z.shape[0], *self.feature_shape)
+        h, w = self.config["input_size"]
+        return self.net(z)[..., :h, :w]  # the feature grid was rounded up; crop back
+
+
+def _ceil_to(n: int, m: int) -> int:
+    return -(-int(n) // m) * m
+
+
+_MODULES = {
+    cls.__name__: cls for cls in (DenseEncoder, DenseDecoder, ConvEncoder, ConvDecoder)
+}
+
+
+def build_module(spec: dict) -> nn.Module:
+    """Rebuild a block from ``{"type": name, "config": {...}}`` (the inverse of ``spec_of``).
+
+    Only the classes of this module can be built, so a model file can never name arbitrary code.
+    """
+    kind = spec.get("type")
+    if kind not in _MODULES:
+        raise ValueError(f"Unknown block type {kind!r}; known: {sorted(_MODULES)}.")
+    cls = _MODULES[kind]
+    cfg = dict(spec.get("config", {}))
+    if kind in ("DenseEncoder", "DenseDecoder"):
+        sizes = cfg.pop("sizes")
+        if kind == "DenseEncoder":
+            mod = cls(sizes[0], sizes[1:-1], sizes[-1], cfg["activation"], cfg["batch_norm"], cfg["dropout"])
+        else:
+            mod = cls(
+                sizes[0], list(reversed(sizes[1:-1])), sizes[-1], cfg["activation"],
+                cfg["batch_norm"], cfg["dropout"], cfg["output_activation"],
+            )
+        return mod
+    return cls(**cfg)
+
+
+def spec_of(module: nn.Module) -> dict:
+    """JSON-able description of a block, rebuilt by :func:`build_module`."""
+    return {"type": type(module).__name__, "config": module.config}
+
+
+class Autoencoder(nn.Module):
+    """An encoder and a decoder: ``forward(x) == decode(encode(x))``.
+
+    Convolutional autoencoders accept any ``H x W``: the input is padded (reflect) to a multiple
+    of the encoder's downsampling factor and the output is cropped back.
+
+    Examples
+    --------
+    >>> ae = Autoencoder.dense(784, (100, 50), 20)
+    >>> x = torch.rand(4, 784)
+    >>> ae.encode(x).shape, ae(x).shape
+    (torch.Size([4, 20]), torch.Size([4, 784]))
+    >>> conv = Autoencoder.conv(in_channels=3, channels=(8, 16))
+    >>> conv(torch.rand(2, 3, 37, 50)).shape
+    torch.Size([2, 3, 37, 50])
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.factor = getattr(encoder, "factor", 1)
+        self._fully_conv = isinstance(encoder, ConvEncoder) and encoder.to_latent is None
+
+    @classmethod
+    def dense(
+        cls,
+        n_features: int,
+        hidden_layer_sizes: Sequence[int] = (100, 50),
+        n_components: int = 20,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+        output_activation: str | None = None,
+    ) -> Autoencoder:
+        """The classic dense autoencoder, the decoder mirroring the encoder."""
+        return cls(
+            DenseEncoder(n_features, hidden_layer_sizes, n_components, activation, batch_norm, dropout),
+            DenseDecoder(
+                n_components, hidden_layer_sizes, n_features, activation, batch_norm, dropout,
+                output_activation,
+            ),
+        )
+
+    @classmethod
+    def conv(
+        cls,
+        in_channels: int = 1,
+        channels: Sequence[int] = (32, 64, 128),
+        latent_dim: int | None = None,
+        input_size: Sequence[int] | None = None,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        output_activation: str | None = None,
+    ) -> Autoencoder:
+        """A convolutional autoencoder for ``in_channels x H x W`` images."""
+        return cls(
+            ConvEncoder(in_channels, channels, latent_dim, input_size, activation, batch_norm),
+            ConvDecoder(
+                in_channels, channels, latent_dim, input_size, activation, batch_norm,
+                output_activation,
+            ),
+        )
+
+    @property
+    def spec(self) -> dict:
+        """JSON-able architecture, rebuilt by :meth:`from_spec`."""
+        return {"encoder": spec_of(self.encoder), "decoder": spec_of(self.decoder)}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> Autoencoder:
+        return cls(build_module(spec["encoder"]), build_module(spec["decoder"]))
+
+    def _pad(self, x):
+        h, w = x.shape[-2:]
+        ph, pw = _ceil_to(h, self.factor) - h, _ceil_to(w, self.factor) - w
+        if ph or pw:
+            # reflect needs pad < size; replicate works for any size
+            mode = "reflect" if ph < h and pw < w else "replicate"
+            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        return x, (h, w)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if self._fully_conv:
+            x, _ = self._pad(x)
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._fully_conv:
+            x, (h, w) = self._pad(x)
+            return self.decoder(self.encoder(x))[..., :h, :w]
+        return self.decoder(self.encoder(x))

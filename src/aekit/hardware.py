@@ -1,0 +1,105 @@
+"""Where and in which precision to compute.
+
+bf16 autocast is aekit's main speed lever on CPUs with AMX or AVX512-BF16 (bf16 matmuls several
+times faster than fp32). On CPUs without them bf16 is *emulated* and can be a hundred times
+slower, so ``precision="auto"`` turns it on only where the hardware has it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+
+__all__ = ["cpu_has_fast_bf16", "describe_machine", "resolve_device", "resolve_precision"]
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when present, else CPU; anything else is passed to ``torch.device``."""
+    if isinstance(device, torch.device):
+        return device
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"Unknown device {device!r}: use 'auto', 'cpu' or 'cuda[:N]'.") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for but CUDA is not available; use 'auto' or 'cpu'.")
+    return dev
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU runs bf16 matmuls natively (AMX tiles or AVX512-BF16)."""
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    for name in checks:
+        fn = getattr(torch.cpu, name, None)
+        if fn is not None:
+            try:
+                if fn():
+                    return True
+            except Exception:  # pragma: no cover - private API changed
+                pass
+    if all(getattr(torch.cpu, name, None) is not None for name in checks):
+        return False
+    try:  # older torch: read the flags ourselves
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+        return "amx_bf16" in flags or "avx512_bf16" in flags
+    except OSError:  # pragma: no cover - not Linux
+        return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``precision`` on ``device``, or ``None`` for plain fp32.
+
+    ``"auto"``: bf16 on CUDA cards that support it and on CPUs with AMX / AVX512-BF16; fp32
+    elsewhere. ``"bf16"`` forces bf16 autocast (weights, optimizer state and loss stay fp32);
+    ``"fp32"`` turns autocast off. The environment variable ``AEKIT_PRECISION`` overrides
+    ``"auto"``.
+    """
+    if precision == "auto":
+        precision = os.environ.get("AEKIT_PRECISION", "auto")
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision != "auto":
+        raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {precision!r}.")
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    if device.type == "cpu":
+        return torch.bfloat16 if cpu_has_fast_bf16() else None
+    return None
+
+
+def describe_machine() -> dict:
+    """Facts recorded next to every benchmark figure."""
+    import platform
+
+    info = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cpu_fast_bf16": cpu_has_fast_bf16(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:  # pragma: no cover
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            info["mem_total_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
+    except (OSError, ValueError, IndexError):  # pragma: no cover
+        pass
+    return info

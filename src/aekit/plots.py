@@ -1,0 +1,112 @@
+"""Plots users expect first: latent maps beside PCA's, reconstruction grids, loss curves.
+
+Every function returns a matplotlib ``Figure`` (drawn with the non-interactive Agg backend, so it
+works on servers); save it with ``fig.savefig(...)`` or put it in a report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed: reports and CLIs render to files
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = [
+    "figure_to_png",
+    "plot_history",
+    "plot_latent",
+    "plot_latent_comparison",
+    "plot_reconstructions",
+]
+
+
+def figure_to_png(fig: Figure, dpi: int = 110) -> bytes:
+    """PNG bytes of ``fig`` (and close it, so long runs do not accumulate figures)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _scatter(ax, Z, labels, title, max_points, rng):
+    Z = np.asarray(Z)
+    if Z.ndim != 2 or Z.shape[1] < 2:
+        raise ValueError(f"A latent scatter needs an (n, >=2) embedding, got shape {Z.shape}.")
+    idx = np.arange(len(Z))
+    if len(idx) > max_points:
+        idx = rng.choice(idx, max_points, replace=False)
+    if labels is None:
+        ax.scatter(Z[idx, 0], Z[idx, 1], s=2, alpha=0.6, linewidths=0)
+    else:
+        labels = np.asarray(labels)
+        classes = np.unique(labels)
+        discrete = len(classes) <= 20
+        cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20") if discrete else plt.get_cmap("viridis")
+        if discrete:
+            for i, c in enumerate(classes):
+                m = idx[labels[idx] == c]
+                ax.scatter(Z[m, 0], Z[m, 1], s=2, alpha=0.6, linewidths=0, color=cmap(i), label=str(c))
+            ax.legend(markerscale=5, fontsize=7, loc="best", frameon=False, ncol=2)
+        else:
+            sc = ax.scatter(Z[idx, 0], Z[idx, 1], s=2, alpha=0.6, linewidths=0, c=labels[idx], cmap=cmap)
+            ax.figure.colorbar(sc, ax=ax, shrink=0.8)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_latent(Z, labels=None, title: str = "latent space", max_points: int = 20000,
+                random_state: int = 0) -> Figure:
+    """Scatter of the first two latent dimensions, coloured by ``labels``."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    _scatter(ax, Z, labels, title, max_points, np.random.default_rng(random_state))
+    return fig
+
+
+def plot_latent_comparison(embeddings: Mapping[str, np.ndarray], labels=None, max_points: int = 20000,
+                           random_state: int = 0) -> Figure:
+    """Latent maps side by side (e.g. ``{"PCA": Z_pca, "Autoencoder": Z_ae}``), same colours."""
+    n = len(embeddings)
+    fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), squeeze=False)
+    for ax, (name, Z) in zip(axes[0], embeddings.items()):
+        _scatter(ax, Z, labels, name, max_points, np.random.default_rng(random_state))
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(rows: Mapping[str, np.ndarray], image_shape: Sequence[int] = (28, 28),
+                         n: int = 10) -> Figure:
+    """A grid with one row per entry of ``rows`` (e.g. input / PCA / autoencoder), ``n`` images each."""
+    names = list(rows)
+    fig, axes = plt.subplots(len(names), n, figsize=(n * 0.9, len(names) * 1.0), squeeze=False)
+    for r, name in enumerate(names):
+        imgs = np.asarray(rows[name])[:n]
+        for c in range(n):
+            ax = axes[r][c]
+            ax.axis("off")
+            if c < len(imgs):
+                ax.imshow(np.clip(imgs[c].reshape(image_shape), 0, 1), cmap="gray", vmin=0, vmax=1)
+        axes[r][0].text(-0.1, 0.5, name, transform=axes[r][0].transAxes, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05, left=0.15)
+    return fig
+
+
+def plot_history(history, metrics: Sequence[str] = ("loss",), title: str = "training") -> Figure:
+    """Per-epoch curves of ``metrics`` and their ``val_`` twins from a :class:`~aekit.training.History`."""
+    h = history.history if hasattr(history, "history") else dict(history)
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for m in metrics:
+        for key, style in ((m, "-"), (f"val_{m}", "--")):
+            if key in h:
+                ax.plot(np.arange(1, len(h[key]) + 1), h[key], style, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(", ".join(metrics))
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,306 @@
+"""Reduce: non-linear dimensionality reduction with an autoencoder, as a scikit-learn transformer."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .blocks import Autoencoder
+from .serialization import register
+from .serialization import save as _save
+from .training import History, TrainConfig, predict_batches, train
+
+__all__ = ["AutoencoderReducer"]
+
+
+def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Per-feature ``(center, scale)`` so that ``(X - center) / scale`` is what the network sees."""
+    n = X.shape[1]
+    if scaling == "auto":
+        scaling = "global" if X.min() >= 0 and X.max() <= 1 else "standard"
+    if scaling is None or scaling == "none":
+        return np.zeros(n), np.ones(n), None
+    if scaling == "standard":
+        std = X.std(axis=0)
+        return X.mean(axis=0), np.where(std > 1e-12, std, 1.0), scaling
+    if scaling == "global":
+        # Centre each feature but divide by one overall scale: every feature keeps its weight in
+        # the loss, so minimising it minimises the reconstruction error in the input's own units.
+        center = X.mean(axis=0)
+        s = float(np.sqrt(np.mean((X - center) ** 2)))
+        return center, np.full(n, s if s > 1e-12 else 1.0), scaling
+    if scaling == "minmax":
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0), scaling
+    raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
+
+
+@register
+class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Dimensionality reduction with a dense autoencoder; a drop-in for ``PCA``.
+
+    The encoder maps ``n_features -> hidden_layer_sizes... -> n_components``, the decoder mirrors
+    it back. ``transform`` returns the latent codes, ``inverse_transform`` decodes them.
+
+    Parameters
+    ----------
+    n_components : int, default 2
+        Size of the latent space (the embedding).
+    hidden_layer_sizes : tuple of int, default (512, 256)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : str, default "relu"
+        One of ``aekit.blocks.ACTIVATIONS``.
+    batch_norm : bool, default False
+    dropout : float, default 0.0
+    scaling : {"auto", "standard", "global", "minmax", None}, default "auto"
+        Input scaling learned in ``fit`` and stored with the model. ``"standard"`` standardises
+        each feature (for columns in different units); ``"global"`` centres each feature and
+        divides by one overall scale (every feature keeps its weight: right for pixels);
+        ``"auto"`` picks ``"global"`` when the data lie in [0, 1] and ``"standard"`` otherwise.
+    max_epochs : int, default 40
+    batch_size : int, default 256
+    learning_rate : float, default 1e-3
+    weight_decay : float, default 0.0
+    lr_schedule : {"cosine", "constant"}, default "cosine"
+    validation_split : float, default 0.1
+        Fraction of the rows held out for early stopping.
+    early_stopping : bool, default True
+    patience : int, default 8
+    precision : {"auto", "bf16", "fp32"}, default "auto"
+        bf16 autocast where the hardware runs it natively (see ``aekit.hardware``).
+    device : str, default "auto"
+    random_state : int, RandomState or None, default None
+        Makes ``fit`` reproducible.
+    verbose : int, default 0
+        0 silent, 1 a progress bar on a terminal, 2 also a line per epoch.
+    checkpoint : str or None, default None
+        File written at the end of every epoch; ``fit(X, resume=True)`` continues from it.
+
+    Attributes
+    ----------
+    model_ : aekit.blocks.Autoencoder
+        The trained network (in eval mode, on the CPU or ``device``).
+    center_, scale_ : ndarray of shape (n_features_in_,)
+        The learned input scaling.
+    history_ : aekit.training.History
+        Per-epoch loss and val_loss.
+    n_iter_ : int
+        Epochs trained.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names (a DataFrame).
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : the linear baseline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit import AutoencoderReducer
+    >>> X = np.random.default_rng(0).random((200, 10))
+    >>> reducer = AutoencoderReducer(n_components=2, max_epochs=5, random_state=0)
+    >>> Z = reducer.fit_transform(X)
+    >>> Z.shape, reducer.inverse_transform(Z).shape
+    ((200, 2), (200, 10))
+    """
+
+    def __init__(
+        self,
+        n_components=2,
+        hidden_layer_sizes=(512, 256),
+        activation="relu",
+        batch_norm=False,
+        dropout=0.0,
+        scaling="auto",
+        max_epochs=40,
+        batch_size=256,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        lr_schedule="cosine",
+        validation_split=0.1,
+        early_stopping=True,
+        patience=8,
+        precision="auto",
+        device="auto",
+        random_state=None,
+        verbose=0,
+        checkpoint=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.scaling = scaling
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint = checkpoint
+
+    # -- scikit-learn plumbing ---------------------------------------------------------------
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def _validate_params_here(self):
+        if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
+            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}.")
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, (int, np.integer)):
+            sizes = (sizes,)
+        if not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}.")
+        return tuple(int(s) for s in sizes)
+
+    def _train_config(self, seed: int, resume: bool) -> TrainConfig:
+        return TrainConfig(
+            max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay, lr_schedule=self.lr_schedule,
+            validation_split=self.validation_split, early_stopping=self.early_stopping,
+            patience=self.patience, precision=self.precision, device=self.device,
+            random_state=seed, verbose=self.verbose, checkpoint=self.checkpoint, resume=resume,
+            desc=type(self).__name__,
+        )
+
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.center_) / self.scale_).astype(np.float32)
+
+    # -- fit / transform ---------------------------------------------------------------------
+
+    def fit(self, X, y=None, *, resume=False):
+        """Learn the scaling and train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : ignored
+        resume : bool, default False
+            Continue from ``self.checkpoint`` if that file exists (a killed run resumes to the
+            same weights it would have reached uninterrupted).
+
+        Returns
+        -------
+        self
+        """
+        hidden = self._validate_params_here()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        center, scale, _ = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
+        self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        Xs = torch.from_numpy(self._scale(X))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # weight initialisation
+            self.model_ = Autoencoder.dense(
+                X.shape[1], hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
+            )
+
+        def loss_fn(model, batch):
+            (x,) = batch
+            return F.mse_loss(model(x).float(), x)
+
+        self.history_ = train(self.model_, loss_fn, Xs, self._train_config(seed, resume))
+        self.n_iter_ = len(self.history_.epoch)
+        return self
+
+    def _predict(self, fn, A: np.ndarray, out_dtype) -> np.ndarray:
+        device = next(self.model_.parameters()).device
+        return predict_batches(fn, A, device=device, precision=self.precision).astype(out_dtype, copy=False)
+
+    def transform(self, X):
+        """Encode ``X`` into the latent space: shape (n_samples, n_components)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._predict(self.model_.encode, self._scale(X), X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode latent codes back to the input space: shape (n_samples, n_features_in_)."""
+        check_is_fitted(self)
+        from sklearn.utils import check_array
+
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects {self.n_components} columns (n_components), got {Z.shape[1]}."
+            )
+        out = self._predict(self.model_.decode, Z.astype(np.float32), np.float32)
+        return (out * self.scale_ + self.center_).astype(Z.dtype, copy=False)
+
+    def reconstruct(self, X):
+        """``inverse_transform(transform(X))`` in one pass."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        out = self._predict(self.model_, self._scale(X), np.float32)
+        return (out * self.scale_ + self.center_).astype(X.dtype, copy=False)
+
+    def reconstruction_error(self, X):
+        """Per-sample mean squared reconstruction error in the input's units (higher = more unusual)."""
+        X_arr = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return np.mean((self.reconstruct(X) - X_arr) ** 2, axis=1)
+
+    def score_samples(self, X):
+        """Negative per-sample reconstruction error: higher is more typical, as everywhere in
+        scikit-learn, so low scores flag outliers. See :meth:`reconstruction_error`."""
+        return -self.reconstruction_error(X)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction error (higher is better; what ``GridSearchCV`` maximises)."""
+        return float(np.mean(self.score_samples(X)))
+
+    # -- model files -------------------------------------------------------------------------
+
+    def save(self, path):
+        """Write the fitted model to the folder ``path`` (safetensors + JSON); see :func:`aekit.load`."""
+        check_is_fitted(self)
+        return _save(self, path)
+
+    def _get_saved_state(self):
+        state = {
+            "n_features_in_": int(self.n_features_in_),
+            "architecture": self.model_.spec,
+            "history": self.history_.to_dict(),
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        tensors["center"] = torch.from_numpy(self.center_)
+        tensors["scale"] = torch.from_numpy(self.scale_)
+        return state, tensors
+
+    @classmethod
+    def _from_saved_state(cls, params, state, tensors):
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        self = cls(**params)
+        self.model_ = Autoencoder.from_spec(state["architecture"])
+        self.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.model_.eval()
+        self.center_ = tensors["center"].numpy()
+        self.scale_ = tensors["scale"].numpy()
+        self.n_features_in_ = int(state["n_features_in_"])
+        if "feature_names_in_" in state:
+            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        self.history_ = History.from_dict(state["history"])
+        self.n_iter_ = len(self.history_.epoch)
+        if len(self.center_) != self.n_features_in_:
+            raise ValueError("scaling vectors do not match n_features_in_")
+        return self

@@ -27,6 +27,7 @@ demo: setup
 	$(VENV)/bin/aekit demo
 
 test: setup
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(PY) -m pytest -q
 
 lint: setup

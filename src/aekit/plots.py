@@ -22,6 +22,7 @@ __all__ = [
     "plot_latent",
     "plot_latent_comparison",
     "plot_reconstructions",
+    "plot_swiss_roll",
 ]
 
 
@@ -109,4 +110,26 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str = "trai
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_swiss_roll(X, t, embeddings: Mapping[str, np.ndarray]) -> Figure:
+    """The 3-D swiss roll beside its 2-D maps (e.g. PCA's and an autoencoder's), coloured by the
+    position ``t`` along the roll: a map that unrolls it shows a smooth gradient, one that
+    flattens it onto itself shows the colours overlapping."""
+    n = 1 + len(embeddings)
+    fig = plt.figure(figsize=(4.5 * n, 4.5))
+    ax = fig.add_subplot(1, n, 1, projection="3d")
+    ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=t, cmap="viridis", s=3, linewidths=0)
+    ax.set_title("swiss roll (3-D input)")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_zticks([])
+    for i, (name, Z) in enumerate(embeddings.items(), start=2):
+        ax = fig.add_subplot(1, n, i)
+        ax.scatter(Z[:, 0], Z[:, 1], c=t, cmap="viridis", s=3, linewidths=0)
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
     return fig

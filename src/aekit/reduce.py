@@ -59,18 +59,17 @@ class _StructureLoss:
         self.a, self.b = find_ab_params(1.0, min_dist)
         csr = graph.tocsr()
         csr.sort_indices()
-        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+        counts = np.diff(csr.indptr)
+        rows = np.repeat(np.arange(csr.shape[0]), counts)
         # Per-row cumulative strengths, shifted by the row id: one increasing array, so a single
         # searchsorted draws a neighbour for every head at once.
-        counts = np.diff(csr.indptr)
-        total = np.cumsum(csr.data, dtype=np.float64)
-        before = np.concatenate([[0.0], total])[csr.indptr[:-1]]  # sum of all earlier rows
-        row_sum = np.add.reduceat(csr.data.astype(np.float64), csr.indptr[:-1]) if len(csr.data) else before
-        row_sum = np.where(counts > 0, row_sum, 1.0)
-        cum = (total - before[rows]) / row_sum[rows]
+        total = np.concatenate([[0.0], np.cumsum(csr.data, dtype=np.float64)])
+        before = total[csr.indptr[:-1]]  # sum of all earlier rows
+        row_sum = np.where(counts > 0, total[csr.indptr[1:]] - before, 1.0)
+        cum = (total[1:] - before[rows]) / row_sum[rows]
         self.keys = torch.from_numpy(rows + np.minimum(cum, 1.0 - 1e-9))
         self.cols = torch.from_numpy(csr.indices.astype(np.int64))
-        self.has_neighbours = torch.from_numpy(np.diff(csr.indptr) > 0)
+        self.has_neighbours = torch.from_numpy(counts > 0)
 
     def sample_tails(self, heads: torch.Tensor) -> torch.Tensor:
         u = torch.rand(len(heads), dtype=torch.float64)
@@ -342,14 +341,17 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._reconstruct_valid(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+
+    def _reconstruct_valid(self, X: np.ndarray) -> np.ndarray:
         out = self._predict(self.model_, self._scale(X), np.float32)
         return (out * self.scale_ + self.center_).astype(X.dtype, copy=False)
 
     def reconstruction_error(self, X):
         """Per-sample mean squared reconstruction error in the input's units (higher = more unusual)."""
-        X_arr = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return np.mean((self.reconstruct(X) - X_arr) ** 2, axis=1)
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return np.mean((self._reconstruct_valid(X) - X) ** 2, axis=1)
 
     def score_samples(self, X):
         """Negative per-sample reconstruction error: higher is more typical, as everywhere in

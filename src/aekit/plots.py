@@ -23,6 +23,7 @@ __all__ = [
     "plot_latent_comparison",
     "plot_reconstructions",
     "plot_swiss_roll",
+    "plot_training_curves",
 ]
 
 
@@ -110,6 +111,37 @@ def plot_history(history, metrics: Sequence[str] = ("loss",), title: str = "trai
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_training_curves(history, title: str = "training") -> Figure:
+    """Loss (left axis) and accuracy (right axis) per epoch, training solid and validation dashed.
+
+    ``history`` is a :class:`~aekit.training.History` (what ``EmbeddingClassifier.fit`` returns)
+    or its ``history`` dict with ``loss`` and ``accuracy`` (or Keras 2's ``acc``) lists.
+    """
+    h = history.history if hasattr(history, "history") else dict(history)
+    if "loss" not in h:
+        raise ValueError(f"The history has no 'loss' to plot; it has {sorted(h)}.")
+    acc = "accuracy" if "accuracy" in h else "acc" if "acc" in h else None
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    lines = []
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        if key in h:
+            lines += ax.plot(np.arange(1, len(h[key]) + 1), h[key], style, color="tab:blue", label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss", color="tab:blue")
+    ax.grid(alpha=0.3)
+    if acc is not None:
+        ax2 = ax.twinx()
+        for key, style in ((acc, "-"), (f"val_{acc}", "--")):
+            if key in h:
+                lines += ax2.plot(np.arange(1, len(h[key]) + 1), h[key], style, color="tab:orange", label=key)
+        ax2.set_ylabel("accuracy", color="tab:orange")
+        ax2.set_ylim(-0.02, 1.02)
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
     return fig
 
 

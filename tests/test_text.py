@@ -1,18 +1,268 @@
-"""Tests of the text tool; so far its plot (training curves) and its data set, the movie reviews."""
+"""aekit.text: Keras 2 semantics of the text utilities (hand-computed expectations), the
+Tokenizer and its file, the training-curve plot and the movie-review data set."""
 
 from __future__ import annotations
 
+import doctest
+import hashlib
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+import aekit
+import aekit.text
 from aekit import datasets
-from aekit.errors import DatasetNotFoundError
+from aekit.errors import DatasetNotFoundError, ModelFileError
 from aekit.plots import figure_to_png, plot_training_curves
+from aekit.text import (
+    Tokenizer,
+    hashing_trick,
+    one_hot,
+    pad_sequences,
+    text_to_word_sequence,
+)
+
+DOCS = ["Beautifully done!", "Excellent work", "Admirable effort", "Satisfactory performance",
+        "very bad", "unacceptable results", "incompetent with poor skills", "not cool at all"]
+# one_hot(doc, n) for each doc: MD5 of each lower-cased word, % (n - 1) + 1
+ONE_HOT_20 = [[12, 19], [8, 8], [12, 11], [14, 14], [19, 12], [18, 12], [2, 3, 2, 13], [10, 2, 9, 9]]
+ONE_HOT_50 = [[5, 31], [6, 40], [31, 49], [7, 6], [7, 41], [3, 36], [38, 17, 42, 36], [36, 32, 14, 40]]
+
 
 # --------------------------------------------------------------------------------------------
-# plot
+# text_to_word_sequence, hashing_trick, one_hot
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, kwargs, expected", [
+    ("Hello, World! It's 9:30.", {}, ["hello", "world", "it's", "9", "30"]),
+    ("The  Cat", {"lower": False}, ["The", "Cat"]),
+    ("one\ttwo\nthree", {}, ["one", "two", "three"]),
+    ("a,b;;c d", {"split": ","}, ["a", "b", "c d"]),  # ';' becomes the separator too
+    ("well-made film", {"filters": ""}, ["well-made", "film"]),
+    ("ÉCOLE Été", {}, ["école", "été"]),
+    ("?!...", {}, []),
+])
+def test_text_to_word_sequence_is_keras(text, kwargs, expected):
+    assert text_to_word_sequence(text, **kwargs) == expected
+
+
+def test_text_to_word_sequence_refuses_non_text():
+    with pytest.raises(TypeError, match="string of text"):
+        text_to_word_sequence(["already", "split"])
+    with pytest.raises(ValueError, match="split"):
+        text_to_word_sequence("a b", split="")
+
+
+def test_one_hot_uses_md5_and_keeps_zero_for_padding():
+    assert [one_hot(d, 20) for d in DOCS] == ONE_HOT_20
+    assert [one_hot(d, 50) for d in DOCS] == ONE_HOT_50
+    md5 = int(hashlib.md5(b"excellent").hexdigest(), 16)
+    assert one_hot("EXCELLENT!", 50) == [md5 % 49 + 1]
+    words = [f"w{i}" for i in range(500)]
+    idx = hashing_trick(" ".join(words), 7)
+    assert len(idx) == 500 and set(idx) == set(range(1, 7))  # 1..n-1, never 0
+
+
+def test_hashing_trick_python_hash_and_callables():
+    assert hashing_trick("The quick fox", 4, hash_function=len) == [1, 3, 1]  # 3 % 3 + 1, 5 % 3 + 1
+    assert hashing_trick("a b", 10, hash_function=None) == [hash("a") % 9 + 1, hash("b") % 9 + 1]
+    assert one_hot("a b", 10, hash_function=None) == hashing_trick("a b", 10, hash_function=None)
+    # Keras' positional order: hashing_trick(text, n, hash_function, filters, lower, split)
+    assert hashing_trick("A-b", 10, len, "", False, " ") == [4]
+    assert one_hot("A-b", 50, "", False) == hashing_trick("A-b", 50, "md5", "", False)
+
+
+@pytest.mark.parametrize("n", [1, 0, 2.5, True, "20"])
+def test_hashing_needs_two_or_more_indices(n):
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
+        one_hot("a", n)
+
+
+def test_unknown_hash_function_names_the_choices():
+    with pytest.raises(ValueError, match="'md5', None"):
+        hashing_trick("a", 10, hash_function="sha1")
+    with pytest.raises(TypeError, match="'md5', None"):
+        hashing_trick("a", 10, hash_function=3)
+
+
+def test_one_hot_is_stable_across_processes_unlike_pythons_hash():
+    words = "stable indices across many separate processes"
+    seed = "12345" if os.environ.get("PYTHONHASHSEED") != "12345" else "54321"
+    code = ("import json; from aekit.text import one_hot; "
+            f"print(json.dumps([one_hot({words!r}, 1000), one_hot({words!r}, 1000, hash_function=None)]))")
+    src = str(Path(aekit.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, timeout=120)
+    md5_there, python_hash_there = json.loads(out.stdout)
+    assert md5_there == one_hot(words, 1000)
+    if sys.flags.hash_randomization:  # Python's hash is salted per process: Keras 2's problem
+        assert python_hash_there != one_hot(words, 1000, hash_function=None)
+
+
+# --------------------------------------------------------------------------------------------
+# pad_sequences
+# --------------------------------------------------------------------------------------------
+
+SEQS = [[1, 2, 3, 4], [5, 6], [], [7]]
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, [[1, 2, 3, 4], [0, 0, 5, 6], [0, 0, 0, 0], [0, 0, 0, 7]]),
+    ({"maxlen": 3}, [[2, 3, 4], [0, 5, 6], [0, 0, 0], [0, 0, 7]]),
+    ({"maxlen": 3, "padding": "post", "truncating": "post"}, [[1, 2, 3], [5, 6, 0], [0, 0, 0], [7, 0, 0]]),
+    ({"maxlen": 3, "truncating": "post"}, [[1, 2, 3], [0, 5, 6], [0, 0, 0], [0, 0, 7]]),
+    ({"maxlen": 3, "padding": "post"}, [[2, 3, 4], [5, 6, 0], [0, 0, 0], [7, 0, 0]]),
+    ({"maxlen": 2, "value": -1}, [[3, 4], [5, 6], [-1, -1], [-1, 7]]),
+    ({"maxlen": 6, "padding": "post"}, [[1, 2, 3, 4, 0, 0], [5, 6, 0, 0, 0, 0], [0] * 6, [7, 0, 0, 0, 0, 0]]),
+])
+def test_pad_sequences_is_keras(kwargs, expected):
+    out = pad_sequences(SEQS, **kwargs)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_pad_sequences_dtypes_and_values():
+    out = pad_sequences([[1.5], []], maxlen=2, dtype="float32", value=0.5)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [[0.5, 1.5], [0.5, 0.5]])
+    np.testing.assert_array_equal(pad_sequences([[1.7, 2.2]]), [[1, 2]])  # int32 truncates, as numpy
+    strings = pad_sequences([["a", "b"], ["c"]], dtype=object, value="<pad>")
+    assert strings.tolist() == [["a", "b"], ["<pad>", "c"]]
+    with pytest.raises(ValueError, match="dtype=object"):
+        pad_sequences([["a"]], value="<pad>")
+
+
+def test_pad_sequences_edge_cases():
+    assert pad_sequences([[], []]).shape == (2, 0)  # maxlen None, all empty
+    assert pad_sequences([]).shape == (0, 0)
+    assert pad_sequences([], maxlen=3).shape == (0, 3)
+    assert pad_sequences([[1, 2]], maxlen=0).shape == (1, 0)
+    np.testing.assert_array_equal(pad_sequences(np.array([[1, 2], [3, 4]]), maxlen=3), [[0, 1, 2], [0, 3, 4]])
+    np.testing.assert_array_equal(pad_sequences(s for s in ([1], [2, 3])), [[0, 1], [2, 3]])
+    # sequences of vectors give a 3-D array
+    out = pad_sequences([[[1, 1], [2, 2]], [[3, 3]]])
+    assert out.shape == (2, 2, 2)
+    np.testing.assert_array_equal(out[1], [[0, 0], [3, 3]])
+    with pytest.raises(ValueError, match="different from expected shape"):
+        pad_sequences([[[1, 1]], [[3, 3, 3]]])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"padding": "middle"}, "padding must be 'pre' or 'post', got 'middle'"),
+    ({"truncating": "both"}, "truncating must be 'pre' or 'post', got 'both'"),
+    ({"maxlen": -1}, "maxlen must be None or an integer >= 0"),
+    ({"maxlen": 2.5}, "maxlen must be None or an integer >= 0"),
+])
+def test_pad_sequences_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pad_sequences([[], []], **kwargs)  # refused even when nothing needs padding
+
+
+def test_pad_sequences_needs_a_list_of_sequences():
+    with pytest.raises(ValueError, match="item 0 is 1"):
+        pad_sequences([1, 2])
+    with pytest.raises(ValueError, match="list of sequences"):
+        pad_sequences(5)
+
+
+# --------------------------------------------------------------------------------------------
+# Tokenizer
+# --------------------------------------------------------------------------------------------
+
+TEXTS = ["The cat sat on the mat.", "The dog sat!", "A cat, a dog; a bird."]
+# counts: the 3, cat 2, sat 2, on 1, mat 1, dog 2, a 3, bird 1 (in order of first appearance)
+INDEX = {"the": 1, "a": 2, "cat": 3, "sat": 4, "dog": 5, "on": 6, "mat": 7, "bird": 8}
+
+
+def test_tokenizer_orders_by_count_then_first_appearance():
+    tok = Tokenizer()
+    tok.fit_on_texts(TEXTS)
+    assert tok.word_index == INDEX
+    assert list(tok.word_index) == list(INDEX)
+    assert tok.index_word == {i: w for w, i in INDEX.items()}
+    assert tok.word_counts == {"the": 3, "cat": 2, "sat": 2, "on": 1, "mat": 1, "dog": 2, "a": 3, "bird": 1}
+    assert list(tok.word_counts) == ["the", "cat", "sat", "on", "mat", "dog", "a", "bird"]
+    assert tok.word_docs == {"the": 2, "cat": 2, "sat": 2, "on": 1, "mat": 1, "dog": 2, "a": 1, "bird": 1}
+    assert tok.index_docs[1] == 2 and tok.index_docs[2] == 1
+    assert tok.document_count == 3
+    assert tok.texts_to_sequences(["the bird sat on a hat", ""]) == [[1, 8, 4, 6, 2], []]
+    assert tok.sequences_to_texts([[1, 3, 0, 99], np.array([4, 5])]) == ["the cat", "sat dog"]
+
+
+def test_tokenizer_num_words_and_oov_token():
+    tok = Tokenizer(num_words=4)
+    tok.fit_on_texts(TEXTS)
+    assert tok.word_index == INDEX  # the whole index is learned; num_words filters the output
+    assert tok.texts_to_sequences(["the bird sat on a hat"]) == [[1, 2]]
+
+    tok = Tokenizer(num_words=5, oov_token="<OOV>")
+    tok.fit_on_texts(TEXTS)
+    assert tok.word_index["<OOV>"] == 1 and tok.word_index["the"] == 2 and tok.word_index["bird"] == 9
+    assert tok.texts_to_sequences(["the bird sat on a hat"]) == [[2, 1, 1, 1, 3, 1]]
+    # 9 >= num_words and the padding index 0 both come back as the OOV token, as in Keras
+    assert tok.sequences_to_texts([[2, 4, 9, 0]]) == ["the cat <OOV> <OOV>"]
+
+
+def test_tokenizer_accumulates_and_takes_pre_split_texts():
+    tok = Tokenizer()
+    tok.fit_on_texts(["b b a"])
+    tok.fit_on_texts(["a a c", ["B", "D"]])
+    assert tok.word_index == {"b": 1, "a": 2, "c": 3, "d": 4}  # a 3, b 3 (b first), c 1, d 1
+    assert tok.document_count == 3
+    tok = Tokenizer(oov_token="unk")
+    tok.fit_on_texts(["unk unk x"])  # the OOV token keeps index 1 even when it is also a word
+    assert tok.word_index == {"unk": 1, "x": 2} and tok.index_word == {1: "unk", 2: "x"}
+
+
+def test_tokenizer_errors():
+    with pytest.raises(RuntimeError, match="fit_on_texts"):
+        Tokenizer().texts_to_sequences(["a"])
+    tok = Tokenizer()
+    with pytest.raises(TypeError, match="list of texts"):
+        tok.fit_on_texts("one string")
+    with pytest.raises(ValueError, match="num_words"):
+        Tokenizer(num_words=0)
+
+
+def test_tokenizer_save_load_round_trip(tmp_path):
+    tok = Tokenizer(num_words=6, oov_token="<OOV>", lower=False)
+    tok.fit_on_texts(["zebra apple Zebra", "mango zebra"])  # ties: apple before Zebra before mango
+    path = tmp_path / "sub" / "tokenizer.json"
+    tok.save(path)
+    assert sorted(os.listdir(path.parent)) == ["tokenizer.json"]  # no temporary file left
+    assert json.loads(path.read_text())["format"] == "aekit-tokenizer"
+    back = Tokenizer.load(path)
+    assert back.get_config() == tok.get_config()
+    assert list(back.word_index.items()) == list(tok.word_index.items())
+    assert back.word_index == {"<OOV>": 1, "zebra": 2, "apple": 3, "Zebra": 4, "mango": 5}
+    assert back.word_counts == tok.word_counts and back.word_docs == tok.word_docs
+    assert back.document_count == 2
+    texts = ["apple kiwi zebra", "mango Zebra"]
+    assert back.texts_to_sequences(texts) == tok.texts_to_sequences(texts) == [[3, 1, 2], [5, 4]]
+
+
+def test_tokenizer_load_refuses_other_files(tmp_path):
+    (tmp_path / "x.json").write_text('{"word_index": {}}')
+    with pytest.raises(ModelFileError, match="not an aekit tokenizer"):
+        Tokenizer.load(tmp_path / "x.json")
+    (tmp_path / "y.json").write_bytes(b"\x80\x04junk")
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        Tokenizer.load(tmp_path / "y.json")
+    with pytest.raises(FileNotFoundError):
+        Tokenizer.load(tmp_path / "missing.json")
+
+
+# --------------------------------------------------------------------------------------------
+# plot, docstrings, package
 # --------------------------------------------------------------------------------------------
 
 
@@ -31,6 +281,17 @@ def test_training_curves_share_the_x_axis_on_twin_y_axes():
     assert len(plot_training_curves({"loss": [1.0, 0.5]}).get_axes()) == 1
     with pytest.raises(ValueError, match="no 'loss'"):
         plot_training_curves({"accuracy": [1.0]})
+
+
+def test_docstring_examples_run():
+    torch.set_num_threads(1)
+    result = doctest.testmod(aekit.text, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0
+
+
+def test_public_names():
+    assert {"Tokenizer", "one_hot", "pad_sequences"} <= set(aekit.text.__all__)
+    assert "text" in aekit.__all__ and "load_movie_reviews" in datasets.__all__
 
 
 # --------------------------------------------------------------------------------------------

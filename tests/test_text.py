@@ -1,5 +1,6 @@
 """aekit.text: Keras 2 semantics of the text utilities (hand-computed expectations), the
-Tokenizer and its file, the training-curve plot and the movie-review data set."""
+Tokenizer and its file, EmbeddingClassifier (the classic eight-review walk-through, summary,
+model files, input checks), the training-curve plot and the movie-review data set."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 import aekit
 import aekit.text
@@ -21,6 +24,7 @@ from aekit import datasets
 from aekit.errors import DatasetNotFoundError, ModelFileError
 from aekit.plots import figure_to_png, plot_training_curves
 from aekit.text import (
+    EmbeddingClassifier,
     Tokenizer,
     hashing_trick,
     one_hot,
@@ -30,9 +34,14 @@ from aekit.text import (
 
 DOCS = ["Beautifully done!", "Excellent work", "Admirable effort", "Satisfactory performance",
         "very bad", "unacceptable results", "incompetent with poor skills", "not cool at all"]
+LABELS = np.array([1, 1, 1, 1, 0, 0, 0, 0])
 # one_hot(doc, n) for each doc: MD5 of each lower-cased word, % (n - 1) + 1
 ONE_HOT_20 = [[12, 19], [8, 8], [12, 11], [14, 14], [19, 12], [18, 12], [2, 3, 2, 13], [10, 2, 9, 9]]
 ONE_HOT_50 = [[5, 31], [6, 40], [31, 49], [7, 6], [7, 41], [3, 36], [38, 17, 42, 36], [36, 32, 14, 40]]
+
+
+def _walkthrough_X(vocab_size: int) -> np.ndarray:
+    return pad_sequences([one_hot(d, vocab_size) for d in DOCS], maxlen=4, padding="post")
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,6 +271,228 @@ def test_tokenizer_load_refuses_other_files(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
+# EmbeddingClassifier: the walk-through
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vocab_size", [20, 50])
+@pytest.mark.parametrize("seed", range(5))
+def test_walkthrough_reaches_full_training_accuracy(vocab_size, seed):
+    X = _walkthrough_X(vocab_size)
+    np.testing.assert_array_equal(X[6], (ONE_HOT_20 if vocab_size == 20 else ONE_HOT_50)[6])
+    clf = EmbeddingClassifier(vocab_size=vocab_size, embedding_dim=8, random_state=seed)
+    history = clf.fit(X, LABELS, epochs=50)
+    assert set(history.history) == {"loss", "accuracy"}
+    assert len(history.history["loss"]) == 50 and not history.stopped_early
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] == 1.0
+    loss, acc = clf.evaluate(X, LABELS)
+    assert acc == 1.0 and loss < 0.3
+    np.testing.assert_array_equal(clf.predict_classes(X), LABELS)
+    assert clf.history_ is history
+
+
+def test_same_seed_same_model_and_outputs():
+    X = _walkthrough_X(20)
+    a = EmbeddingClassifier(20, random_state=3)
+    b = EmbeddingClassifier(20, random_state=3)
+    ha, hb = a.fit(X, LABELS, epochs=5), b.fit(X, LABELS, epochs=5)
+    assert ha.history == hb.history
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    c = EmbeddingClassifier(20, random_state=4)
+    c.fit(X, LABELS, epochs=5)
+    assert not np.array_equal(a.embeddings_, c.embeddings_)
+
+
+def test_outputs_are_keras_shaped():
+    X = _walkthrough_X(20)
+    clf = EmbeddingClassifier(20, random_state=0)
+    clf.fit(X, LABELS, epochs=10)
+    p = clf.predict(X)
+    assert p.shape == (8, 1) and p.dtype == np.float32 and np.all((p > 0) & (p < 1))
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba, np.hstack([1 - p, p]))
+    np.testing.assert_array_equal(clf.predict_classes(X), (p[:, 0] > 0.5).astype(int))
+    assert clf.score(X, LABELS) == clf.evaluate(X, LABELS)[1]
+    E = clf.embeddings_
+    assert E.shape == (20, 8) and E.dtype == np.float32
+    assert np.all(E[0] == 0)  # the padding vector stays zero
+    assert np.all(np.abs(E[1:]).max(axis=1) > 0)
+    assert clf.input_length_ == clf.n_features_in_ == 4
+    assert clone(clf).get_params() == clf.get_params()
+
+
+def test_validation_split_takes_the_last_rows_as_keras():
+    X = _walkthrough_X(20)
+    a = EmbeddingClassifier(20, random_state=0)
+    ha = a.fit(X, LABELS, epochs=5, validation_split=0.25)
+    assert set(ha.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    b = EmbeddingClassifier(20, random_state=0)
+    hb = b.fit(X[:6], LABELS[:6], epochs=5, validation_data=(X[6:], LABELS[6:]))
+    assert ha.history == hb.history
+    np.testing.assert_allclose(ha.history["val_loss"][-1], a.evaluate(X[6:], LABELS[6:])[0], rtol=1e-5)
+
+
+def test_multiclass_mean_pooling_hidden_layers_and_dropout():
+    docs = ["red apple", "apple red", "red red", "blue sky", "sky blue", "blue blue",
+            "green leaf", "leaf green", "green green"]
+    y = np.repeat([0, 1, 2], 3)
+    X = pad_sequences([one_hot(d, 30) for d in docs], maxlen=3)
+    clf = EmbeddingClassifier(30, embedding_dim=6, pooling="mean", hidden=(8,), n_classes=3,
+                              dropout=0.1, random_state=0)
+    history = clf.fit(X, y, epochs=60)
+    p = clf.predict(X)
+    assert p.shape == (9, 3)
+    np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict_classes(X), y)
+    assert history.history["accuracy"][-1] > 0.5 and clf.evaluate(X, y)[1] == 1.0
+    # mean pooling ignores padding: its side and the sequence length do not matter
+    X_post = pad_sequences([one_hot(d, 30) for d in docs], maxlen=5, padding="post")
+    np.testing.assert_allclose(clf.predict(X_post), p, rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------------------------------------
+# summary
+# --------------------------------------------------------------------------------------------
+
+
+def test_summary_of_the_walkthrough_model(capsys):
+    text = EmbeddingClassifier(vocab_size=20, embedding_dim=8, input_length=4).summary()
+    assert capsys.readouterr().out.strip() == text.strip()
+    lines = text.splitlines()
+    rows = {line.split()[0]: line.split(None, 2)[2] for line in lines if "(" in line and line.startswith(" ") and "Layer" not in line}
+    assert rows["embedding"].split() == ["(None,", "4,", "8)", "160"]
+    assert rows["flatten"].split() == ["(None,", "32)", "0"]
+    assert rows["dense"].split() == ["(None,", "1)", "33"]
+    assert "(Embedding)" in text and "(Flatten)" in text and "(Dense)" in text
+    assert "Total params: 193" in text and "Trainable params: 193" in text
+    assert "Non-trainable params: 0" in text
+
+
+def test_summary_matches_the_trained_network():
+    X = pad_sequences([one_hot(d, 10) for d in DOCS], maxlen=6)
+    clf = EmbeddingClassifier(10, embedding_dim=4, pooling="mean", hidden=(5,), n_classes=3, dropout=0.5,
+                              random_state=0)
+    clf.fit(X, LABELS + (np.arange(8) == 0), epochs=1)  # labels 0, 1, 2
+    text = clf.summary(print_fn=None)
+    for expected in ["embedding (Embedding)", "(None, 6, 4)", "40",
+                     "global_average_pooling1d (GlobalAveragePooling1D)", "(None, 4)",
+                     "dropout (Dropout)", "dense (Dense)", "(None, 5)", "25",
+                     "dropout_1 (Dropout)", "dense_1 (Dense)", "(None, 3)", "18"]:
+        assert expected in text
+    n_params = sum(p.numel() for p in clf.model_.parameters())
+    assert n_params == 83 and f"Total params: {n_params}" in text
+    big = EmbeddingClassifier(10_000, embedding_dim=16, input_length=100).summary(print_fn=None)
+    assert "160,000" in big and "Total params: 161,601" in big  # Keras' thousands separators
+
+
+def test_summary_of_a_flatten_model_needs_its_length():
+    with pytest.raises(ValueError, match="input_length"):
+        EmbeddingClassifier(20).summary()
+    assert "(None, None, 8)" in EmbeddingClassifier(20, pooling="mean").summary(print_fn=None)
+
+
+# --------------------------------------------------------------------------------------------
+# model files
+# --------------------------------------------------------------------------------------------
+
+
+def test_save_load_round_trip_gives_identical_predictions(tmp_path):
+    X = _walkthrough_X(20)
+    clf = EmbeddingClassifier(20, hidden=(4,), random_state=1)
+    clf.fit(X, LABELS, epochs=20)
+    folder = clf.save(tmp_path / "model")
+    assert sorted(os.listdir(folder)) == ["config.json", "model.safetensors"]
+    back = aekit.load(folder)
+    assert type(back) is EmbeddingClassifier
+    assert back.get_params() == clf.get_params()
+    np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(back.embeddings_, clf.embeddings_)
+    assert back.history_.history == clf.history_.history
+    assert back.summary(print_fn=None) == clf.summary(print_fn=None)
+    assert back.evaluate(X, LABELS) == clf.evaluate(X, LABELS)
+
+
+def test_unfitted_model_cannot_predict_or_save(tmp_path):
+    clf = EmbeddingClassifier(20)
+    with pytest.raises(NotFittedError):
+        clf.predict(_walkthrough_X(20))
+    with pytest.raises(NotFittedError):
+        clf.save(tmp_path / "m")
+
+
+# --------------------------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    clf = EmbeddingClassifier(20, random_state=0)
+    clf.fit(_walkthrough_X(20), LABELS, epochs=2)
+    return clf
+
+
+def test_index_outside_the_vocabulary_is_named(fitted):
+    X = _walkthrough_X(50)  # encoded for a larger vocabulary
+    with pytest.raises(ValueError, match=r"index 31 \(row 0, column 1\), but vocab_size is 20"):
+        EmbeddingClassifier(20).fit(X, LABELS)
+    with pytest.raises(ValueError, match="vocab_size is 20"):
+        fitted.predict(X)
+    X = _walkthrough_X(20)
+    X[2, 3] = -1
+    with pytest.raises(ValueError, match=r"index -1 \(row 2, column 3\)"):
+        fitted.predict(X)
+
+
+def test_bad_labels_are_named():
+    X = _walkthrough_X(20)
+    with pytest.raises(ValueError, match="y has 7 labels but X has 8 rows"):
+        EmbeddingClassifier(20).fit(X, LABELS[:7])
+    with pytest.raises(ValueError, match="label 2, but n_classes=2"):
+        EmbeddingClassifier(20).fit(X, LABELS * 2)
+    with pytest.raises(ValueError, match="integer class labels"):
+        EmbeddingClassifier(20).fit(X, LABELS + 0.5)
+    with pytest.raises(ValueError, match="y_val has 1 labels but X_val has 2 rows"):
+        EmbeddingClassifier(20).fit(X, LABELS, validation_data=(X[:2], LABELS[:1]))
+
+
+def test_bad_sequences_are_named(fitted):
+    with pytest.raises(ValueError, match="pad_sequences"):
+        EmbeddingClassifier(20).fit([[1, 2], [3]], [0, 1])
+    with pytest.raises(ValueError, match="holds text"):
+        EmbeddingClassifier(20).fit(DOCS, LABELS)
+    with pytest.raises(ValueError, match="non-integer"):
+        EmbeddingClassifier(20).fit(_walkthrough_X(20) + 0.5, LABELS)
+    with pytest.raises(ValueError, match=r"length 6, but the model takes length 4.*maxlen=4"):
+        fitted.predict(pad_sequences([[1, 2]], maxlen=6))
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"pooling": "max"}, "pooling must be 'flatten' or 'mean'"),
+    ({"vocab_size": 1}, "vocab_size must be an integer >= 2"),
+    ({"n_classes": 1}, "n_classes must be an integer >= 2"),
+    ({"hidden": (8, 0)}, "hidden must be an integer >= 1"),
+    ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+    ({"input_length": 3}, "length 4, but the model takes length 3"),
+])
+def test_bad_parameters_are_named(params, match):
+    kw = {"vocab_size": 20, **params}
+    with pytest.raises(ValueError, match=match):
+        EmbeddingClassifier(**kw).fit(_walkthrough_X(20), LABELS, epochs=1)
+
+
+def test_bad_fit_arguments_are_named():
+    X = _walkthrough_X(20)
+    with pytest.raises(ValueError, match="validation_split must be in"):
+        EmbeddingClassifier(20).fit(X, LABELS, validation_split=1.0)
+    with pytest.raises(ValueError, match="leaves 0 of 8 rows"):
+        EmbeddingClassifier(20).fit(X, LABELS, validation_split=0.9)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        EmbeddingClassifier(20).fit(X, LABELS, epochs=0)
+
+
+# --------------------------------------------------------------------------------------------
 # plot, docstrings, package
 # --------------------------------------------------------------------------------------------
 
@@ -290,7 +521,8 @@ def test_docstring_examples_run():
 
 
 def test_public_names():
-    assert {"Tokenizer", "one_hot", "pad_sequences"} <= set(aekit.text.__all__)
+    assert aekit.text.EmbeddingClassifier is aekit.EmbeddingClassifier is EmbeddingClassifier
+    assert {"EmbeddingClassifier", "Tokenizer", "one_hot", "pad_sequences"} <= set(aekit.text.__all__)
     assert "text" in aekit.__all__ and "load_movie_reviews" in datasets.__all__
 
 

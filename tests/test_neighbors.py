@@ -1,12 +1,12 @@
-"""The fuzzy k-NN graph and the structure-preserving (UMAP/AE) loss."""
+"""The fuzzy k-NN graph, its layout, and the structure-preserving term of the reducer."""
 
 import numpy as np
 import pytest
-import torch
 
 from aekit import AutoencoderReducer
-from aekit.neighbors import EXACT_MAX_ROWS, find_ab_params, fuzzy_knn_graph, knn
-from aekit.reduce import _StructureLoss
+from aekit.metrics import knn_accuracy
+from aekit.neighbors import EXACT_MAX_ROWS, find_ab_params, fuzzy_knn_graph, knn, optimize_layout
+from aekit.reduce import STRUCTURE_WEIGHT_AUTO, _graph_layout
 
 
 def blobs(n=300, d=8, seed=0):
@@ -51,14 +51,40 @@ def test_ab_params_match_umap_defaults():
     assert a == pytest.approx(1.577, abs=0.01) and b == pytest.approx(0.895, abs=0.01)
 
 
-def test_sampled_tails_are_graph_neighbours():
-    X, _ = blobs()
-    G = fuzzy_knn_graph(X, n_neighbors=10).tocsr()
-    loss = _StructureLoss(torch.from_numpy(X), G, 1.0, 0.1, 5)
-    torch.manual_seed(0)
-    heads = torch.arange(300).repeat(5)
-    tails = loss.sample_tails(heads)
-    assert all(G[h, t] > 0 for h, t in zip(heads.tolist(), tails.tolist()))
+def test_layout_separates_the_blobs_it_starts_mixed():
+    X, y = blobs()
+    G = fuzzy_knn_graph(X, n_neighbors=10)
+    init = np.random.default_rng(0).uniform(-10, 10, (300, 2))  # no structure at the start
+    assert knn_accuracy(init[::2], y[::2], init[1::2], y[1::2]) < 0.6
+    Y = optimize_layout(G, init, n_epochs=200, random_state=0)
+    assert Y.shape == (300, 2) and Y.dtype == np.float32 and np.isfinite(Y).all()
+    assert knn_accuracy(Y[::2], y[::2], Y[1::2], y[1::2]) > 0.98
+    # graph neighbours end up much closer than random pairs
+    Gc = G.tocoo()
+    d_edge = np.linalg.norm(Y[Gc.row] - Y[Gc.col], axis=1).mean()
+    rng = np.random.default_rng(1)
+    d_rand = np.linalg.norm(Y[rng.integers(0, 300, 2000)] - Y[rng.integers(0, 300, 2000)], axis=1).mean()
+    assert d_edge < 0.2 * d_rand
+
+
+def test_layout_is_reproducible_and_checks_its_start():
+    X, _ = blobs(n=120)
+    G = fuzzy_knn_graph(X, n_neighbors=8)
+    init = np.random.default_rng(0).normal(size=(120, 2))
+    np.testing.assert_array_equal(optimize_layout(G, init, 20, random_state=3),
+                                  optimize_layout(G, init, 20, random_state=3))
+    with pytest.raises(ValueError, match="rows"):
+        optimize_layout(G, init[:50])
+
+
+def test_graph_layout_targets_are_standardised():
+    X, y = blobs()
+    Y = _graph_layout(X, 3, n_neighbors=10, min_dist=0.1, negative_sample_rate=5, seed=0)
+    assert Y.shape == (300, 3)
+    assert abs(Y.std() - 1.0) < 1e-4 and np.abs(Y.mean(axis=0)).max() < 1e-4
+    # more components than features: the PCA start is padded, the layout still works
+    Y1 = _graph_layout(X[:, :1], 2, n_neighbors=10, min_dist=0.1, negative_sample_rate=5, seed=0)
+    assert Y1.shape == (300, 2) and np.isfinite(Y1).all()
 
 
 def test_structure_term_trains_and_is_logged():
@@ -72,7 +98,21 @@ def test_structure_term_trains_and_is_logged():
 
 
 def test_structure_weight_auto_and_invalid():
-    assert AutoencoderReducer(2, structure_weight="auto")._resolve_structure_weight() == 1.0
+    assert AutoencoderReducer(2, structure_weight="auto")._resolve_structure_weight() == STRUCTURE_WEIGHT_AUTO
     assert AutoencoderReducer(8, structure_weight="auto")._resolve_structure_weight() == 0.0
     with pytest.raises(ValueError, match="structure_weight"):
         AutoencoderReducer(2, structure_weight=-1)._resolve_structure_weight()
+
+
+def test_structure_term_gives_cleaner_2d_maps_than_plain_reconstruction():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    tr, te = np.arange(0, len(X), 2), np.arange(1, len(X), 2)
+    scores = {}
+    for w in (0.0, STRUCTURE_WEIGHT_AUTO):
+        r = AutoencoderReducer(2, hidden_layer_sizes=(64,), max_epochs=60, structure_weight=w,
+                               random_state=0).fit(X[tr])
+        scores[w] = knn_accuracy(r.transform(X[tr]), y[tr], r.transform(X[te]), y[te])
+    assert scores[STRUCTURE_WEIGHT_AUTO] > scores[0.0] + 0.1, scores

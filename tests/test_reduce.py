@@ -21,7 +21,7 @@ from aekit import AutoencoderReducer
 
 def _fast(**kw) -> AutoencoderReducer:
     params = dict(n_components=2, hidden_layer_sizes=(16,), max_epochs=3, batch_size=64,
-                  learning_rate=5e-3, random_state=0)
+                  learning_rate=5e-3, layout_epochs=20, random_state=0)
     params.update(kw)
     return AutoencoderReducer(**params)
 
@@ -41,7 +41,8 @@ def _manifold(n=200, d=6, seed=0) -> np.ndarray:
 
 
 @parametrize_with_checks(
-    [AutoencoderReducer(max_epochs=2, hidden_layer_sizes=(8,), batch_size=32, random_state=0)]
+    # the defaults, so the structure term is checked too; a short layout keeps it fast
+    [AutoencoderReducer(max_epochs=2, hidden_layer_sizes=(8,), batch_size=32, layout_epochs=20, random_state=0)]
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -298,6 +299,6 @@ def test_beats_pca_reconstruction_on_digits():
     mse_pca = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
     # large batches: few optimizer steps keep this quick even on a busy CPU
     ae = AutoencoderReducer(n_components=2, hidden_layer_sizes=(128, 64), max_epochs=12,
-                            learning_rate=2e-2, batch_size=512, random_state=0).fit(X)
+                            learning_rate=2e-2, batch_size=512, layout_epochs=100, random_state=0).fit(X)
     mse_ae = np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2)
     assert mse_ae < mse_pca

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 
-__all__ = ["find_ab_params", "fuzzy_knn_graph", "knn"]
+__all__ = ["find_ab_params", "fuzzy_knn_graph", "knn", "optimize_layout"]
 
 EXACT_MAX_ROWS = 8000  # below this an exact BLAS search is faster than building an index
 
@@ -86,3 +87,64 @@ def find_ab_params(spread: float = 1.0, min_dist: float = 0.1) -> tuple[float, f
     y = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
     (a, b), _ = curve_fit(lambda x, a, b: 1.0 / (1.0 + a * x ** (2 * b)), x, y)
     return float(a), float(b)
+
+
+def optimize_layout(graph, init: np.ndarray, n_epochs: int | None = None, min_dist: float = 0.1,
+                    negative_sample_rate: int = 5, random_state: int = 0) -> np.ndarray:
+    """Place one point per row of ``graph`` so that the fuzzy graph is kept: UMAP's layout step.
+
+    Minimises UMAP's cross-entropy between the input graph and the low-dimensional similarities
+    ``1 / (1 + a d^(2b))`` by stochastic gradient steps: in every epoch each edge is drawn with
+    probability ``w / max(w)``; both of its ends are pulled together and its head is pushed away
+    from ``negative_sample_rate`` random points; the step size falls linearly to 0 (McInnes et
+    al., 2018, section 3.2). Unlike umap-learn's sequential loop, all edges of an epoch are
+    applied at once (summed with ``index_add_``, as GPU implementations do), so each epoch is a
+    few vectorised torch operations.
+
+    Parameters
+    ----------
+    graph : sparse (n, n) symmetric matrix of membership strengths (:func:`fuzzy_knn_graph`)
+    init : ndarray (n, d), the starting positions (for instance PCA scaled to +-10)
+    n_epochs : int, default 200 (umap-learn's default above 10,000 rows; it uses 500 below,
+        which here cost 2.5 times as long for no visible gain in the maps)
+    min_dist, negative_sample_rate : as in UMAP
+    random_state : int
+
+    Returns
+    -------
+    ndarray (n, d) float32
+    """
+    G = sp.coo_matrix(graph)
+    n = G.shape[0]
+    if init.shape[0] != n:
+        raise ValueError(f"init has {init.shape[0]} rows but the graph has {n}.")
+    if n_epochs is None:
+        n_epochs = 200
+    a, b = find_ab_params(1.0, min_dist)
+    gen = torch.Generator().manual_seed(int(random_state))
+    head = torch.from_numpy(G.row.astype(np.int64))
+    tail = torch.from_numpy(G.col.astype(np.int64))
+    p = torch.from_numpy((G.data / max(G.data.max(), 1e-12)).astype(np.float32)) if G.nnz else torch.zeros(0)
+    Y = torch.from_numpy(np.ascontiguousarray(init, dtype=np.float32)).clone()
+    step = torch.zeros_like(Y)
+    for epoch in range(int(n_epochs)):
+        alpha = 1.0 - epoch / n_epochs
+        take = torch.rand(len(p), generator=gen) < p
+        h, t = head[take], tail[take]
+        # attraction along sampled edges (d = squared distance; d^(b-1) = d^b / d saves a pow)
+        diff = Y[h] - Y[t]
+        d = diff.pow(2).sum(1, keepdim=True).clamp_min_(1e-12)
+        d_b = d.pow(b)
+        pull = (diff * (-2.0 * a * b) * (d_b / d) / (a * d_b + 1.0)).clamp_(-4.0, 4.0)
+        # repulsion from random points; only the head moves, as in UMAP (a point drawn as its
+        # own negative has diff = 0 and so no effect)
+        hn = h.repeat(negative_sample_rate)
+        diff_n = Y[hn] - Y[torch.randint(0, n, (len(hn),), generator=gen)]
+        d_n = diff_n.pow(2).sum(1, keepdim=True)
+        push = (diff_n * (2.0 * b) / ((0.001 + d_n) * (a * d_n.pow(b) + 1.0))).clamp_(-4.0, 4.0)
+        step.zero_()
+        step.index_add_(0, h, pull)
+        step.index_add_(0, t, -pull)
+        step.index_add_(0, hn, push)
+        Y.add_(step, alpha=alpha)
+    return Y.numpy()

@@ -10,12 +10,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .blocks import Autoencoder
-from .neighbors import find_ab_params, fuzzy_knn_graph
+from .neighbors import fuzzy_knn_graph, optimize_layout
 from .serialization import register
 from .serialization import save as _save
 from .training import History, TrainConfig, predict_batches, train
 
 __all__ = ["AutoencoderReducer"]
+
+# Weight of the structure term that ``structure_weight="auto"`` uses for small n_components:
+# chosen on MNIST 2-D (benchmarks/reduce.py), where higher weights buy test 5-NN accuracy
+# with reconstruction error.
+STRUCTURE_WEIGHT_AUTO = 4.0
 
 
 def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.ndarray, str | None]:
@@ -45,56 +50,39 @@ def _reconstruction_loss(model, batch):
     return F.mse_loss(model(x).float(), x)
 
 
-class _StructureLoss:
-    """Reconstruction + UMAP cross-entropy on the fuzzy k-NN graph (Parametric UMAP's UMAP/AE).
+def _structure_loss(weight: float):
+    """Reconstruction + ``weight`` x squared distance of each code to its place in the layout."""
 
-    A batch is a set of row ids (the heads). For each head one neighbour (the tail) is drawn
-    with probability proportional to its membership strength; the other rows of the batch
-    serve as negative samples, as in Parametric UMAP. Random draws use torch's global RNG,
-    which the training loop seeds and checkpoints, so runs stay reproducible and resumable.
+    def loss_fn(model, batch):
+        x, target = batch
+        z = model.encode(x)
+        recon = F.mse_loss(model.decode(z).float(), x)
+        structure = F.mse_loss(z.float(), target)
+        return recon + weight * structure, {"reconstruction": recon.detach(), "structure": structure.detach()}
+
+    return loss_fn
+
+
+def _graph_layout(Xs: np.ndarray, n_components: int, n_neighbors: int, min_dist: float,
+                  negative_sample_rate: int, seed: int, n_epochs: int | None = None) -> np.ndarray:
+    """UMAP's layout of the rows of ``Xs``, standardised: the codes the structure term aims at.
+
+    The fuzzy k-NN graph is laid out from a PCA start (scaled to +-10, as umap-learn's
+    ``init="pca"``) by :func:`aekit.neighbors.optimize_layout`.
     """
+    from sklearn.decomposition import PCA
 
-    def __init__(self, X: torch.Tensor, graph, weight: float, min_dist: float, negative_sample_rate: int):
-        self.X, self.weight, self.neg_rate = X, weight, max(0, negative_sample_rate)
-        self.a, self.b = find_ab_params(1.0, min_dist)
-        csr = graph.tocsr()
-        csr.sort_indices()
-        counts = np.diff(csr.indptr)
-        rows = np.repeat(np.arange(csr.shape[0]), counts)
-        # Per-row cumulative strengths, shifted by the row id: one increasing array, so a single
-        # searchsorted draws a neighbour for every head at once.
-        total = np.concatenate([[0.0], np.cumsum(csr.data, dtype=np.float64)])
-        before = total[csr.indptr[:-1]]  # sum of all earlier rows
-        row_sum = np.where(counts > 0, total[csr.indptr[1:]] - before, 1.0)
-        cum = (total[1:] - before[rows]) / row_sum[rows]
-        self.keys = torch.from_numpy(rows + np.minimum(cum, 1.0 - 1e-9))
-        self.cols = torch.from_numpy(csr.indices.astype(np.int64))
-        self.has_neighbours = torch.from_numpy(counts > 0)
-
-    def sample_tails(self, heads: torch.Tensor) -> torch.Tensor:
-        u = torch.rand(len(heads), dtype=torch.float64)
-        pos = torch.searchsorted(self.keys, heads.double() + u).clamp_max(len(self.cols) - 1)
-        return torch.where(self.has_neighbours[heads], self.cols[pos], heads)
-
-    def __call__(self, model, batch):
-        (heads,) = batch
-        heads = heads.cpu()
-        tails = self.sample_tails(heads)
-        device = next(model.parameters()).device
-        x_head = self.X[heads].to(device)
-        x_tail = self.X[tails].to(device)
-        z = model.encode(torch.cat([x_head, x_tail]))
-        z_head, z_tail = z[: len(heads)].float(), z[len(heads):].float()
-        recon = F.mse_loss(model.decode(z[: len(heads)]).float(), x_head)
-        # positives: sampled neighbours; negatives: other rows of the batch (shuffled tails)
-        d_pos = (z_head - z_tail).pow(2).sum(1)
-        n = len(heads)
-        neg = torch.randint(0, n, (n * self.neg_rate,), device=device)
-        d_neg = (z_head.repeat(self.neg_rate, 1) - z_tail[neg]).pow(2).sum(1)
-        log_q_pos = -torch.log1p(self.a * d_pos.clamp_min(1e-12).pow(self.b))
-        q_neg = 1.0 / (1.0 + self.a * d_neg.clamp_min(1e-12).pow(self.b))
-        ce = -(log_q_pos.sum() + torch.log((1.0 - q_neg).clamp_min(1e-4)).sum()) / (n * (1 + self.neg_rate))
-        return recon + self.weight * ce, {"reconstruction": recon.detach(), "structure": ce.detach()}
+    n, f = Xs.shape
+    graph = fuzzy_knn_graph(Xs, n_neighbors, random_state=seed)
+    k = min(n_components, f, n)
+    init = np.zeros((n, n_components), dtype=np.float32)
+    init[:, :k] = PCA(k, random_state=seed).fit_transform(Xs)
+    init += np.random.default_rng(seed).normal(0, 1e-4, init.shape)  # split exact duplicates
+    init *= 10.0 / max(np.abs(init).max(), 1e-12)
+    Y = optimize_layout(graph, init, n_epochs, min_dist=min_dist,
+                        negative_sample_rate=negative_sample_rate, random_state=seed)
+    Y -= Y.mean(axis=0)
+    return (Y / max(float(Y.std()), 1e-12)).astype(np.float32)
 
 
 @register
@@ -137,19 +125,27 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         0 silent, 1 a progress bar on a terminal, 2 also a line per epoch.
     checkpoint : str or None, default None
         File written at the end of every epoch; ``fit(X, resume=True)`` continues from it.
-    structure_weight : float or "auto", default 0.0
-        Weight of the neighbour-graph term (Parametric UMAP's "UMAP/AE" loss) against the
-        reconstruction loss: it pulls each point towards its ``n_neighbors`` nearest
-        input-space neighbours in the latent space and pushes random pairs apart. It needs many
-        epochs to pay off: on scikit-learn's digits (2-D, 150 epochs) it raised 5-NN test
-        accuracy from 0.79 to 0.85, but with 10 epochs on MNIST it lowered it (0.62 -> 0.56),
-        so it is off by default. ``"auto"`` turns it on (1.0) for ``n_components <= 3``.
+    structure_weight : float or "auto", default "auto"
+        Weight of the neighbour-graph term against the reconstruction loss. The term keeps
+        UMAP's structure: ``fit`` builds the fuzzy ``n_neighbors``-nearest-neighbour graph of
+        the input (pynndescent above 8,000 rows), lays it out in ``n_components`` dimensions
+        with UMAP's cross-entropy (:func:`aekit.neighbors.optimize_layout`), and trains the
+        encoder to put each row at its place in that layout while the decoder reconstructs it.
+        (Parametric UMAP back-propagates the cross-entropy through the encoder on sampled edges
+        instead; on a CPU that needs tens of times more network passes for the same map.)
+        ``"auto"`` uses ``STRUCTURE_WEIGHT_AUTO`` for ``n_components <= 3`` -- maps meant to be
+        looked at, where clean clusters matter most -- and 0 (plain reconstruction) above.
+        The trade-off, measured by ``benchmarks/reduce.py`` on MNIST in 2-D: the term lifts
+        5-NN test accuracy well above the plain autoencoder's at the price of a slightly higher
+        reconstruction error; set ``structure_weight=0`` when reconstruction is all you need.
     n_neighbors : int, default 15
         Size of the input-space neighbourhood of the structure term.
     min_dist : float, default 0.1
         How tightly the structure term packs neighbours (UMAP's ``min_dist``).
     negative_sample_rate : int, default 5
         Random (repelled) pairs per neighbour pair in the structure term.
+    layout_epochs : int or None, default None
+        Epochs of the graph layout (UMAP's ``n_epochs``); None: 200.
 
     Attributes
     ----------
@@ -203,10 +199,11 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         random_state=None,
         verbose=0,
         checkpoint=None,
-        structure_weight=0.0,
+        structure_weight="auto",
         n_neighbors=15,
         min_dist=0.1,
         negative_sample_rate=5,
+        layout_epochs=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -231,6 +228,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.negative_sample_rate = negative_sample_rate
+        self.layout_epochs = layout_epochs
 
     # -- scikit-learn plumbing ---------------------------------------------------------------
 
@@ -251,6 +249,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             sizes = (sizes,)
         if not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}.")
+        le = self.layout_epochs
+        if le is not None and (not isinstance(le, (int, np.integer)) or le < 1):
+            raise ValueError(f"layout_epochs must be a positive integer or None, got {le!r}.")
         return tuple(int(s) for s in sizes)
 
     def _train_config(self, seed: int, resume: bool) -> TrainConfig:
@@ -266,7 +267,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _resolve_structure_weight(self) -> float:
         w = self.structure_weight
         if w == "auto":
-            return 1.0 if self.n_components <= 3 else 0.0
+            return STRUCTURE_WEIGHT_AUTO if self.n_components <= 3 else 0.0
         if isinstance(w, str) or not np.isfinite(w) or w < 0:
             raise ValueError(f"structure_weight must be 'auto' or a number >= 0, got {w!r}.")
         return float(w)
@@ -305,10 +306,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         self.structure_weight_ = self._resolve_structure_weight()
         if self.structure_weight_ > 0 and len(X) > 2:
-            graph = fuzzy_knn_graph(Xs.numpy(), self.n_neighbors, random_state=seed)
-            loss_fn = _StructureLoss(Xs, graph, self.structure_weight_, self.min_dist,
-                                     int(self.negative_sample_rate))
-            data = torch.arange(len(Xs))  # batches of row ids; the loss looks the rows up
+            layout = _graph_layout(Xs.numpy(), int(self.n_components), self.n_neighbors, self.min_dist,
+                                   int(self.negative_sample_rate), seed, self.layout_epochs)
+            loss_fn, data = _structure_loss(self.structure_weight_), (Xs, torch.from_numpy(layout))
         else:
             loss_fn, data = _reconstruction_loss, Xs
         self.history_ = train(self.model_, loss_fn, data, self._train_config(seed, resume))

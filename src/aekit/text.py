@@ -1173,8 +1173,10 @@ class TextAutoencoder(BaseEstimator):
         Word n-grams of the vocabulary; ``(1, 2)`` adds pairs of words.
     hidden : int, default 512
         Width of the encoder's hidden layer, and the length of the word vectors.
-    input_dropout : float, default 0.5
+    input_dropout : float, default 0.75
         Probability of dropping each word from the input while training (0 disables denoising).
+        Heavy dropout makes the embedding predict the words a document *would* use from the
+        few it keeps; on the movie reviews 0.75 gave better embeddings than 0.5.
     loss : {"softmax", "cosine", "mse"}, default "softmax"
         Reconstruction loss: cross-entropy between the document's TF-IDF weights (as a
         distribution over words) and the softmax of the decoder's scores; ``1 - cosine``
@@ -1182,7 +1184,8 @@ class TextAutoencoder(BaseEstimator):
     max_epochs : int, default 30
     batch_size : int, default 256
     learning_rate : float, default 2e-3
-        Adam's step size; decays along a cosine to 5% at ``max_epochs``.
+        Adam's step size, constant (on the movie reviews a cosine decay over 30 epochs gave
+        worse embeddings: they keep improving after the reconstruction loss levels off).
     validation_split : float, default 0.1
         Fraction of the texts held out to stop early (no hold-out with fewer than 20 texts).
     early_stopping : bool, default True
@@ -1235,7 +1238,7 @@ class TextAutoencoder(BaseEstimator):
         min_df=2,
         ngram_range=(1, 1),
         hidden=512,
-        input_dropout=0.5,
+        input_dropout=0.75,
         loss="softmax",
         max_epochs=30,
         batch_size=256,
@@ -1320,6 +1323,7 @@ class TextAutoencoder(BaseEstimator):
             ) from None
         self.vectorizer_ = vec
         self.vocabulary_ = [str(w) for w in vec.get_feature_names_out()]
+        self._index = {w: i for i, w in enumerate(self.vocabulary_)}
         self.idf_ = vec.idf_.astype(np.float32)
         X = self._tfidf(texts)
         if X.nnz == 0:
@@ -1332,7 +1336,7 @@ class TextAutoencoder(BaseEstimator):
         split = float(self.validation_split) if len(texts) >= 20 else 0.0
         config = TrainConfig(
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-            lr_schedule="cosine", validation_split=split,
+            lr_schedule="constant", validation_split=split,
             early_stopping=bool(self.early_stopping) and split > 0, patience=self.patience,
             restore_best_weights=split > 0, precision="fp32", device=self.device, random_state=seed,
             verbose=self.verbose, desc=type(self).__name__,
@@ -1376,8 +1380,6 @@ class TextAutoencoder(BaseEstimator):
         check_is_fitted(self, "model_")
         if not isinstance(word, str):
             raise TypeError(f"word must be a string, got {type(word).__name__}: {word!r:.60}.")
-        if not hasattr(self, "_index"):
-            self._index = {w: i for i, w in enumerate(self.vocabulary_)}
         i = self._index.get(word, self._index.get(word.lower()))
         if i is None:
             raise KeyError(f"{word!r} is not in the vocabulary ({len(self.vocabulary_):,} words "
@@ -1457,8 +1459,6 @@ class TextAutoencoder(BaseEstimator):
         """
         check_is_fitted(self, "model_")
         texts = _check_texts(texts, "texts_to_sequences")
-        if not hasattr(self, "_index"):
-            self._index = {w: i for i, w in enumerate(self.vocabulary_)}
         analyzer = self.vectorizer_.build_analyzer()
         seqs = [[self._index[w] + 1 for w in analyzer(t) if w in self._index] for t in texts]
         if maxlen is None:
@@ -1496,6 +1496,7 @@ class TextAutoencoder(BaseEstimator):
         self.vectorizer_ = self._vectorizer(vocabulary={w: i for i, w in enumerate(vocab)})
         self.vectorizer_.idf_ = idf
         self.vocabulary_, self.idf_ = vocab, idf
+        self._index = {w: i for i, w in enumerate(vocab)}
         self.model_ = _TextAENet(len(vocab), int(self.hidden), int(self.n_components))
         self.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         self.model_.eval()

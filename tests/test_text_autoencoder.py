@@ -268,3 +268,14 @@ def test_cli_refusals(fitted_dir, corpus_csv, tmp_path):
     assert r.exit_code == 1 and "No model at" in r.output
     r = run("text", "embed", fitted_dir, tmp_path / "docs.json", "-o", tmp_path / "z.csv")
     assert r.exit_code == 1 and "no such file" in r.output
+
+
+def test_word_pairs_become_tokens(tmp_path):
+    m = TextAutoencoder(n_components=2, hidden=4, min_df=1, ngram_range=(1, 2), max_epochs=1,
+                        random_state=0).fit(["good film", "bad film", "good acting"])
+    assert "good film" in m.vocabulary_
+    seq = m.texts_to_sequences(["a good film"])[0]
+    assert [m.vocabulary_[i - 1] for i in seq if i] == ["good", "film", "good film"]
+    assert m.most_similar("good film", topn=1)[0][0] in m.vocabulary_
+    m.save_word2vec(tmp_path / "v.txt")  # word2vec separates fields by spaces: pairs get a "_"
+    assert "good_film" in [line.split(" ")[0] for line in (tmp_path / "v.txt").read_text().splitlines()]

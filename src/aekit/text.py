@@ -1170,7 +1170,10 @@ class TextAutoencoder(BaseEstimator):
     min_df : int or float, default 2
         Ignore words found in fewer documents (a fraction when float), as ``TfidfVectorizer``.
     ngram_range : tuple (int, int), default (1, 1)
-        Word n-grams of the vocabulary; ``(1, 2)`` adds pairs of words.
+        Word n-grams of the vocabulary; ``(1, 2)`` adds pairs of words. Pairs then also become
+        tokens of :meth:`texts_to_sequences`: on the movie reviews an
+        :class:`EmbeddingClassifier` on 1-2-gram tokens reached 0.80 accuracy, against 0.78 on
+        single words (see ``benchmarks/text.py``).
     hidden : int, default 512
         Width of the encoder's hidden layer, and the length of the word vectors.
     input_dropout : float, default 0.75

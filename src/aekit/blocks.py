@@ -8,6 +8,8 @@ Everything here is a plain ``torch.nn.Module`` that can be rebuilt from a JSON-a
 - :class:`ConvEncoder` / :class:`ConvDecoder`: strided convolutions for ``C x H x W`` images of any
   size, optionally squeezed through a dense latent vector.
 - :class:`Autoencoder`: an encoder and a decoder with ``encode``, ``decode`` and ``forward``.
+- :class:`UNet`: a fully convolutional encoder-decoder with skip connections for images of any
+  size, optionally predicting the residual (``x - noise``) and conditioned on extra input maps.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "ConvEncoder",
     "DenseDecoder",
     "DenseEncoder",
+    "UNet",
     "build_module",
     "make_activation",
 ]
@@ -266,8 +269,84 @@ def _ceil_to(n: int, m: int) -> int:
     return -(-int(n) // m) * m
 
 
+class UNet(nn.Module):
+    """A fully convolutional encoder-decoder with skip connections, for images of any ``H x W``.
+
+    The encoder halves the resolution at each level (``channels[i]`` features at level ``i``),
+    the decoder doubles it back and adds the encoder's features of the same level (the skip
+    connections carry the fine detail the bottleneck cannot). Inputs are padded (reflect) to a
+    multiple of ``2 ** (len(channels) - 1)`` and the output is cropped back.
+
+    Parameters
+    ----------
+    in_channels : int
+        Image channels (1 for grayscale).
+    channels : sequence of int
+        Features per level, fine to coarse.
+    blocks_per_level : int
+        3x3 convolutions (each followed by ReLU) at every level, on each side.
+    condition_channels : int
+        Extra input maps concatenated to the image (e.g. a noise-level map); not predicted.
+    residual : bool
+        Predict the *difference* to the input and return ``x - difference``. For denoising the
+        difference is the noise, which is easier to learn than the image (DnCNN's observation).
+
+    Examples
+    --------
+    >>> net = UNet(in_channels=1, channels=(8, 16, 32), condition_channels=1)
+    >>> x, sigma = torch.rand(2, 1, 37, 50), torch.full((2, 1, 37, 50), 0.1)
+    >>> net(x, sigma).shape
+    torch.Size([2, 1, 37, 50])
+    """
+
+    def __init__(self, in_channels: int = 1, channels: Sequence[int] = (24, 48, 96, 192),
+                 blocks_per_level: int = 2, condition_channels: int = 0, residual: bool = True):
+        super().__init__()
+        channels = _check_sizes("channels", channels)
+        if blocks_per_level < 1:
+            raise ValueError(f"blocks_per_level must be >= 1, got {blocks_per_level}.")
+        self.config = dict(in_channels=int(in_channels), channels=channels,
+                           blocks_per_level=int(blocks_per_level),
+                           condition_channels=int(condition_channels), residual=bool(residual))
+        self.factor = 2 ** (len(channels) - 1)
+
+        def convs(c_in, c_out):
+            layers = []
+            for i in range(blocks_per_level):
+                layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.ReLU(inplace=True)]
+            return nn.Sequential(*layers)
+
+        self.inc = convs(in_channels + condition_channels, channels[0])
+        # 2x2 stride-2 convolutions down and transposed ones up: learned resampling that never
+        # overlaps, so there are no checkerboard artefacts and the cost stays low.
+        self.down = nn.ModuleList(nn.Conv2d(a, b, 2, stride=2) for a, b in zip(channels, channels[1:]))
+        self.enc = nn.ModuleList(convs(b, b) for b in channels[1:])
+        self.up = nn.ModuleList(nn.ConvTranspose2d(b, a, 2, stride=2)
+                                for a, b in reversed(list(zip(channels, channels[1:]))))
+        self.dec = nn.ModuleList(convs(a, a) for a in reversed(channels[:-1]))
+        self.out = nn.Conv2d(channels[0], in_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        inp = x if condition is None else torch.cat([x, condition.to(x.dtype)], dim=1)
+        ph, pw = _ceil_to(h, self.factor) - h, _ceil_to(w, self.factor) - w
+        if ph or pw:
+            mode = "reflect" if ph < h and pw < w else "replicate"
+            inp = F.pad(inp, (0, pw, 0, ph), mode=mode)
+        feat = self.inc(inp)
+        skips = [feat]
+        for down, enc in zip(self.down, self.enc):
+            feat = enc(down(feat))
+            skips.append(feat)
+        skips.pop()  # the coarsest level is `feat` itself
+        for up, dec in zip(self.up, self.dec):
+            feat = dec(up(feat) + skips.pop())
+        out = self.out(feat)[..., :h, :w]
+        return x - out if self.config["residual"] else out
+
+
 _MODULES = {
-    cls.__name__: cls for cls in (DenseEncoder, DenseDecoder, ConvEncoder, ConvDecoder)
+    cls.__name__: cls for cls in (DenseEncoder, DenseDecoder, ConvEncoder, ConvDecoder, UNet)
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 import click
+import numpy as np
 
 from ._version import __version__
 from .errors import AekitError
@@ -37,9 +38,18 @@ class _AekitGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def cli(ctx, debug):
-    """aekit: practical autoencoders (reduce, denoise, translate, embed text)."""
+    """aekit: practical autoencoders (reduce, denoise, translate, embed text).
+
+    Training commands (reduce, text fit) also run under torchrun, one process per CPU socket or
+    GPU: torchrun --standalone --nproc_per_node=2 -m aekit reduce data.npy -o z.npy
+    """
+    from .distributed import init_from_env
+
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    _, world = init_from_env()
+    if world > 1 and ctx.invoked_subcommand not in ("reduce", "text"):
+        raise click.UsageError(f"`aekit {ctx.invoked_subcommand}` does not train; run it without torchrun.")
 
 
 @cli.command()
@@ -71,6 +81,7 @@ def demo(output, quick, quiet):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, overwrite, quiet):
     """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
+    from .distributed import is_main_process
     from .reduce import AutoencoderReducer
     from .tables import check_output_path, read_table, write_table
 
@@ -82,6 +93,8 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, ove
     if epochs:
         params["max_epochs"] = epochs
     reducer = AutoencoderReducer(**params).fit(table.X)
+    if not is_main_process():  # under torchrun, rank 0 alone writes the results
+        return
     Z = reducer.transform(table.X)
     write_table(output, Z, [f"z{i}" for i in range(dims)], table.labels, table.label_name)
     click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
@@ -141,6 +154,123 @@ def transform(model, input, output, labels, overwrite):
     Z = reducer.transform(table.X)
     write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
     click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
+
+
+# --------------------------------------------------------------------------------------------
+# aekit denoise / aekit noise
+# --------------------------------------------------------------------------------------------
+
+
+def _plan_outputs(inputs, outdir, overwrite):
+    """``[(input, output)]`` for every image, checked before any work is done."""
+    from pathlib import Path
+
+    from .images import find_images
+
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{outdir} is a file; -o names the output folder.")
+    pairs = []
+    sources = set()
+    for src, rel in find_images(inputs):
+        sources.add(src.resolve())
+        pairs.append((src, out / rel))
+    for _, dst in pairs:
+        if dst.resolve() in sources:
+            raise ValueError(f"{dst} is also an input; aekit never overwrites its input. Choose another -o folder.")
+        if dst.exists() and not overwrite:
+            raise FileExistsError(f"{dst} already exists; pass --overwrite to replace it, or choose another -o folder.")
+    return pairs
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the denoised images (same names and formats as the inputs).")
+@click.option("--sigma", default=None, type=click.FloatRange(min=0, max=255),
+              help="Gaussian noise level on the 0-255 scale, if known (default: estimated per image).")
+@click.option("--model", "model_dir", default=None, type=click.Path(file_okay=False),
+              help="A Denoiser model folder (default: the pretrained one that ships with aekit).")
+@click.option("--tile-size", default=None, type=click.IntRange(min=128),
+              help="Denoise large images in tiles of this size (bounds memory; default 512).")
+@click.option("--self-ensemble", default=1, show_default=True, type=click.Choice(["1", "2", "4", "8"]),
+              help="Average over this many rotated/mirrored copies: a little better, that many times slower.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files in the output folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-image lines.")
+def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrite, quiet):
+    """Denoise image files or folders (PNG, JPEG, TIFF, .npy) into OUTDIR.
+
+    Folders are read recursively; each output keeps its input's name, format and dtype.
+    """
+    from tqdm.auto import tqdm
+
+    from .denoise import Denoiser, estimate_noise_sigma
+    from .images import ImageFileError, read_image, write_image
+    from .serialization import load
+
+    pairs = _plan_outputs(inputs, outdir, overwrite)
+    model = Denoiser.pretrained() if model_dir is None else load(model_dir)
+    if not isinstance(model, Denoiser):
+        raise ValueError(f"{model_dir} holds a {type(model).__name__}, not a Denoiser.")
+    model.set_params(self_ensemble=int(self_ensemble), verbose=0 if quiet else 1,
+                     **({"tile_size": tile_size} if tile_size else {}))
+    show = not quiet and sys.stderr.isatty()
+    failed = []
+    for src, dst in tqdm(pairs, desc="denoise", unit="image", disable=not show, leave=False):
+        # One unreadable file must not cost the user the rest of a folder: report it and go on.
+        try:
+            image = read_image(src)
+            level = sigma if sigma is not None else float(
+                np.clip(estimate_noise_sigma(image), *model.sigma_range))
+            clean = model.denoise(image, sigma=level)
+        except (ImageFileError, ValueError) as exc:
+            failed.append(src)
+            tqdm.write(f"error: {exc}", file=sys.stderr)
+            continue
+        write_image(dst, clean)
+        if not quiet:
+            tqdm.write(f"{src} -> {dst}  (sigma {'given' if sigma is not None else 'estimated'}: {level:.1f})")
+    done = len(pairs) - len(failed)
+    click.echo(f"Denoised {done} image{'s' if done != 1 else ''} into {outdir}")
+    if failed:
+        raise ImageFileError(f"{len(failed)} of {len(pairs)} inputs could not be denoised (see above): "
+                             + ", ".join(str(f) for f in failed[:5]) + ("..." if len(failed) > 5 else ""))
+
+
+@cli.command()
+@click.argument("input", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Noisy image file; .npy keeps unclipped float values on the [0, 1] scale.")
+@click.option("--gaussian", type=click.FloatRange(min=0), default=None, help="Gaussian sigma, 0-255 scale.")
+@click.option("--salt-pepper", type=click.FloatRange(0, 1), default=None, help="Fraction of pixels set to 0 or 1.")
+@click.option("--poisson", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Shot noise: photon count of a white pixel (smaller is noisier).")
+@click.option("--speckle", type=click.FloatRange(min=0), default=None, help="Multiplicative noise sigma.")
+@click.option("--masking", type=click.FloatRange(0, 1), default=None, help="Fraction of pixels set to 0.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+def noise(input, output, gaussian, salt_pepper, poisson, speckle, masking, seed, overwrite):
+    """Write a noisy copy of INPUT, to test a denoiser (exactly one noise option)."""
+    from pathlib import Path
+
+    from .images import read_image, write_image
+    from .noise import add_noise
+
+    chosen = {k: v for k, v in dict(gaussian=gaussian, salt_pepper=salt_pepper, poisson=poisson,
+                                      speckle=speckle, masking=masking).items() if v is not None}
+    if len(chosen) != 1:
+        raise click.UsageError("Give exactly one of --gaussian, --salt-pepper, --poisson, --speckle, --masking.")
+    (kind, level), = chosen.items()
+    src, dst = Path(input), Path(output)
+    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
+        raise ValueError(f"{output} is also the input; aekit never overwrites its input. Choose another name.")
+    if dst.exists() and not overwrite:
+        raise FileExistsError(f"{output} already exists; pass --overwrite to replace it, or choose another name.")
+    image = read_image(src)
+    if dst.suffix.lower() == ".npy" and image.dtype in (np.uint8, np.uint16):
+        image = image.astype(np.float32) / np.iinfo(image.dtype).max  # keep the noise unclipped
+    write_image(dst, add_noise(image, kind, level, seed=seed))
+    click.echo(f"Wrote {output} ({kind.replace('_', '-')} {level:g})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,6 +348,7 @@ def _check_model_dir(path, inputs, overwrite):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def text_fit(corpus, text_column, label_column, output, dims, epochs, min_df, seed, overwrite, quiet):
     """Fit a TextAutoencoder on CORPUS (.csv with --text-column, or .txt with one text per line)."""
+    from .distributed import is_main_process
     from .text import TextAutoencoder
 
     _check_model_dir(output, [corpus], overwrite)
@@ -226,6 +357,8 @@ def text_fit(corpus, text_column, label_column, output, dims, epochs, min_df, se
     if epochs:
         params["max_epochs"] = epochs
     tae = TextAutoencoder(**params).fit(texts)
+    if not is_main_process():  # under torchrun, rank 0 alone writes the model
+        return
     tae.save(output)
     click.echo(f"Fitted a {dims}-d TextAutoencoder on {len(texts):,} texts "
                f"({len(tae.vocabulary_):,} words, {tae.n_iter_} epochs); saved to {output}")
@@ -303,6 +436,11 @@ def main(argv=None) -> int:
         cli.main(args=argv, prog_name="aekit", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
     return 0
 
 

@@ -36,6 +36,7 @@ from .errors import DatasetNotFoundError
 
 __all__ = [
     "data_home",
+    "load_denoising_images",
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",
@@ -297,3 +298,49 @@ def make_swiss_roll(n_samples: int = 2000, *, noise: float = 0.0, random_state=N
 
     X, t = _sk_swiss(n_samples=n_samples, noise=noise, random_state=random_state, hole=hole)
     return X.astype(np.float32), t
+
+
+# Natural images that ship inside scikit-image and scikit-learn (nothing is downloaded). The test
+# images are whole images that the pretrained denoiser never saw: not as patches, not for
+# choosing a checkpoint. They are the classic test pictures (cameraman, astronaut, coffee, cat).
+DENOISING_TEST_IMAGES = ("camera", "astronaut", "coffee", "chelsea")
+DENOISING_TRAIN_IMAGES = (
+    "brick", "grass", "gravel", "moon", "coins", "clock", "page", "text", "cell",
+    "hubble_deep_field", "immunohistochemistry", "motorcycle", "rocket", "retina",
+    "microaneurysms", "shepp_logan_phantom", "china", "flower",
+)
+
+
+def _bundled_image(name: str) -> np.ndarray:
+    if name in ("china", "flower"):
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(f"{name}.jpg")
+    import skimage.data
+
+    if name == "motorcycle":
+        return skimage.data.stereo_motorcycle()[0]  # the left view; the right one is nearly the same
+    image = getattr(skimage.data, name)()
+    if image.dtype != np.uint8:  # the phantom is float in [0, 1]
+        image = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    return image
+
+
+def load_denoising_images(split: str = "test") -> dict[str, np.ndarray]:
+    """Natural images bundled with scikit-image and scikit-learn, as ``{name: uint8 array}``.
+
+    ``split="test"`` gives the four held-out images the benchmarks measure on (cameraman 512 x 512
+    grayscale; astronaut, coffee and the cat Chelsea in colour); ``split="train"`` the 18 images
+    the pretrained :class:`aekit.Denoiser` was trained on (``scripts/train_denoiser.py``). The two
+    lists never overlap. Arrays are ``(H, W)`` for grayscale and ``(H, W, 3)`` for colour.
+
+    Examples
+    --------
+    >>> images = load_denoising_images("test")
+    >>> {name: image.shape for name, image in images.items()}["camera"]
+    (512, 512)
+    """
+    names = {"test": DENOISING_TEST_IMAGES, "train": DENOISING_TRAIN_IMAGES}.get(split)
+    if names is None:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    return {name: _bundled_image(name) for name in names}

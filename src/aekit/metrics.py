@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 
-__all__ = ["continuity", "knn_accuracy", "reconstruction_mse", "trustworthiness"]
+__all__ = ["continuity", "knn_accuracy", "psnr", "reconstruction_mse", "ssim", "trustworthiness"]
 
 
 def reconstruction_mse(X, X_hat) -> float:
@@ -37,3 +37,46 @@ def continuity(X, Z, n_neighbors: int = 5) -> float:
     """How far the embedding ``Z`` keeps true neighbours together: trustworthiness with the roles
     of input and embedding swapped (Venna & Kaski, 2001)."""
     return trustworthiness(Z, X, n_neighbors=n_neighbors)
+
+
+def _unit_scale(image) -> np.ndarray:
+    a = np.asarray(image)
+    if a.dtype == np.uint8 or a.dtype == np.uint16:
+        return a.astype(np.float64) / np.iinfo(a.dtype).max
+    return a.astype(np.float64)
+
+
+def _check_pair(clean, test):
+    clean, test = _unit_scale(clean), _unit_scale(test)
+    if clean.shape != test.shape:
+        raise ValueError(f"Shapes differ: reference {clean.shape} vs test image {test.shape}.")
+    return clean, test
+
+
+def psnr(clean, test) -> float:
+    """Peak signal-to-noise ratio in dB (scikit-image's), on the [0, 1] scale.
+
+    uint8 and uint16 images are divided by their maximum first, so a uint8 and a float version
+    of the same picture score the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros((8, 8))
+    >>> round(psnr(x, x + 0.1), 2)
+    20.0
+    """
+    from skimage.metrics import peak_signal_noise_ratio
+
+    clean, test = _check_pair(clean, test)
+    return float(peak_signal_noise_ratio(clean, test, data_range=1.0))
+
+
+def ssim(clean, test) -> float:
+    """Structural similarity (scikit-image's, 7 x 7 windows) on the [0, 1] scale; colour images
+    (``(H, W, 3)``) are averaged over channels."""
+    from skimage.metrics import structural_similarity
+
+    clean, test = _check_pair(clean, test)
+    channel_axis = -1 if clean.ndim == 3 else None
+    return float(structural_similarity(clean, test, data_range=1.0, channel_axis=channel_axis))

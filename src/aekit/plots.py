@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = [
     "figure_to_png",
+    "plot_denoising_crops",
     "plot_history",
     "plot_latent",
     "plot_latent_comparison",
@@ -163,5 +164,34 @@ def plot_swiss_roll(X, t, embeddings: Mapping[str, np.ndarray]) -> Figure:
         ax.set_title(name)
         ax.set_xticks([])
         ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_denoising_crops(rows: Sequence[tuple[str, Mapping[str, np.ndarray]]],
+                         crop: Sequence[tuple[int, int, int, int]] | None = None) -> Figure:
+    """Side-by-side crops, one row per image: e.g. noisy / BM3D / ours / clean.
+
+    ``rows`` is a list of ``(row title, {column title: image})``; images are ``(H, W)`` or
+    ``(H, W, 3)``, uint8 or float in [0, 1]. ``crop`` gives ``(top, left, height, width)`` per row
+    (None shows the whole image). Column titles may carry the PSNR, e.g. ``"BM3D 29.4 dB"``.
+    """
+    n_cols = max(len(cols) for _, cols in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(2.6 * n_cols, 2.75 * len(rows)), squeeze=False)
+    for r, (title, cols) in enumerate(rows):
+        for c, (name, image) in enumerate(cols.items()):
+            a = np.asarray(image)
+            a = a / np.iinfo(a.dtype).max if a.dtype in (np.uint8, np.uint16) else np.clip(a, 0, 1)
+            if crop is not None and crop[r] is not None:
+                t, left, h, w = crop[r]
+                a = a[t:t + h, left:left + w]
+            ax = axes[r][c]
+            ax.imshow(a, cmap="gray" if a.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(name, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r][0].set_ylabel(title, fontsize=9)
+        for c in range(len(cols), n_cols):
+            axes[r][c].axis("off")
     fig.tight_layout()
     return fig

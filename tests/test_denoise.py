@@ -1,0 +1,191 @@
+"""aekit.Denoiser (pretrained, any image) and aekit.DenoisingAutoencoder (scikit-learn style)."""
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+
+import aekit
+from aekit import Denoiser, DenoisingAutoencoder
+from aekit.blocks import UNet
+from aekit.datasets import DENOISING_TEST_IMAGES, DENOISING_TRAIN_IMAGES, load_digits
+from aekit.denoise import estimate_noise_sigma
+from aekit.metrics import psnr
+from aekit.noise import gaussian
+
+
+@pytest.fixture(scope="module")
+def pretrained():
+    return Denoiser.pretrained()
+
+
+@pytest.fixture(scope="module")
+def camera_crop():
+    return skimage.data.camera()[100:228, 150:278]
+
+
+def test_unet_keeps_any_shape_and_is_residual():
+    net = UNet(1, (8, 16, 32), condition_channels=1)
+    for h, w in ((37, 50), (8, 8), (5, 3)):
+        x = torch.rand(2, 1, h, w)
+        assert net(x, torch.zeros(2, 1, h, w)).shape == x.shape
+    torch.nn.init.zeros_(net.out.weight)
+    torch.nn.init.zeros_(net.out.bias)
+    x = torch.rand(1, 1, 16, 16)
+    assert torch.equal(net(x, torch.zeros_like(x)), x)  # predicts the noise; zero noise -> identity
+
+
+def test_pretrained_removes_most_of_the_noise(pretrained, camera_crop):
+    noisy = gaussian(camera_crop, 25, seed=0)
+    out = pretrained.denoise(noisy, sigma=25)
+    assert out.shape == camera_crop.shape and out.dtype == np.uint8
+    assert psnr(camera_crop, out) > psnr(camera_crop, noisy) + 6
+
+
+def test_blind_is_close_to_known_sigma(pretrained, camera_crop):
+    noisy = gaussian(camera_crop.astype(np.float32) / 255, 25, seed=1)
+    known, blind = pretrained.denoise(noisy, sigma=25), pretrained.denoise(noisy)
+    assert known.dtype == np.float32
+    clean = camera_crop / 255.0
+    assert psnr(clean, blind) > psnr(clean, known) - 0.5
+    assert 20 < estimate_noise_sigma(noisy) < 30
+
+
+@pytest.mark.parametrize("shape", [(33, 47), (33, 47, 1), (33, 47, 3), (33, 47, 4), (6, 9)])
+def test_any_shape_and_channels_come_back_as_given(pretrained, shape):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    out = pretrained.denoise(image, sigma=10)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    if len(shape) == 3 and shape[2] == 4:
+        assert np.array_equal(out[..., 3], image[..., 3])  # alpha passes through untouched
+
+
+def test_uint16_and_float64_keep_their_dtype(pretrained, camera_crop):
+    assert pretrained.denoise(camera_crop.astype(np.uint16) * 257, sigma=5).dtype == np.uint16
+    assert pretrained.denoise(camera_crop / 255.0, sigma=5).dtype == np.float64
+
+
+def test_colour_denoising_beats_the_noisy_image(pretrained):
+    clean = skimage.data.astronaut()[:96, 200:296]
+    noisy = gaussian(clean, 25, seed=0)
+    out = pretrained.denoise(noisy, sigma=25)
+    assert out.shape == clean.shape
+    assert psnr(clean, out) > psnr(clean, noisy) + 5
+
+
+def test_tiled_inference_matches_the_whole_image(pretrained):
+    image = gaussian(skimage.data.camera()[:300, :260] / np.float32(255), 25, seed=0)
+    whole = pretrained.set_params(tile_size=1024).denoise(image, sigma=25)
+    tiled = pretrained.set_params(tile_size=160).denoise(image, sigma=25)
+    pretrained.set_params(tile_size=512)
+    assert np.abs(whole - tiled).max() < 1e-4
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.zeros((3, 8, 8), np.uint8).transpose(1, 2, 0)[..., :2], "shape"),
+    (np.zeros((4, 5, 6, 7)), "shape"),
+    (np.full((8, 8), 200.0), "Divide by 255"),
+    (np.full((8, 8), np.nan), "NaN"),
+    (np.zeros((8, 8), np.int32), "dtype"),
+])
+def test_bad_images_are_refused_with_the_fix(pretrained, bad, match):
+    with pytest.raises(ValueError, match=match):
+        pretrained.denoise(bad)
+
+
+def test_bad_sigma_is_refused(pretrained):
+    with pytest.raises(ValueError, match="sigma"):
+        pretrained.denoise(np.zeros((8, 8), np.uint8), sigma=-3)
+
+
+def test_training_lowers_the_loss_and_save_load_round_trips(tmp_path):
+    images = [skimage.data.camera()[:96, :96], skimage.data.astronaut()[:80, :80]]
+    model = Denoiser(channels=(8, 16), n_patches=256, patch_size=32, max_epochs=4, batch_size=16,
+                     learning_rate=3e-3, random_state=0, verbose=0).fit(images)
+    loss = model.history_.history["loss"]
+    assert loss[-1] < loss[0]
+    x = gaussian(images[0], 25, seed=0)
+    for half in (False, True):
+        model.save(tmp_path / f"m{half}", half=half)
+        back = aekit.load(tmp_path / f"m{half}")
+        assert isinstance(back, Denoiser) and back.channels == (8, 16)
+        diff = np.abs(back.denoise(x, sigma=25).astype(int) - model.denoise(x, sigma=25)).max()
+        assert diff <= (1 if half else 0)
+
+
+def test_fit_checks_its_parameters():
+    with pytest.raises(ValueError, match="patch_size must be a multiple of 4"):
+        Denoiser(channels=(8, 16, 32), patch_size=30).fit([np.zeros((64, 64), np.uint8)])
+    with pytest.raises(ValueError, match="smaller than patch_size"):
+        Denoiser(channels=(8, 16), patch_size=64, n_patches=4).fit([np.zeros((40, 40), np.uint8)])
+
+
+def test_held_out_images_are_not_training_images():
+    assert not set(DENOISING_TEST_IMAGES) & set(DENOISING_TRAIN_IMAGES)
+    assert "camera" in DENOISING_TEST_IMAGES
+
+
+# -- DenoisingAutoencoder --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits()
+    noisy = np.clip(X + 0.3 * np.random.default_rng(0).normal(size=X.shape), 0, 1).astype(np.float32)
+    return X, noisy
+
+
+def test_dense_dae_cleans_better_than_the_noisy_input(digits):
+    X, noisy = digits
+    dae = DenoisingAutoencoder(noise_level=0.3, architecture="dense", max_epochs=15, random_state=0).fit(X)
+    out = dae.transform(noisy)
+    assert out.shape == X.shape and out.min() >= 0 and out.max() <= 1
+    assert ((out - X) ** 2).mean() < 0.8 * ((noisy - X) ** 2).mean()
+    h = dae.history_.history["loss"]
+    assert h[-1] < h[0]
+
+
+@pytest.mark.parametrize("kind", ["salt_pepper", "masking", "speckle", "poisson"])
+def test_other_noise_models_train(digits, kind):
+    X, _ = digits
+    level = {"poisson": 20.0}.get(kind, 0.2)
+    dae = DenoisingAutoencoder(noise=kind, noise_level=level, architecture="dense", max_epochs=3,
+                               random_state=0).fit(X[:300])
+    assert dae.transform(X[:5]).shape == (5, 64)
+
+
+def test_conv_dae_takes_images_and_round_trips(digits, tmp_path):
+    X, noisy = digits
+    images = X[:400].reshape(-1, 8, 8, 1)
+    dae = DenoisingAutoencoder(noise_level=0.3, channels=(8,), max_epochs=2, random_state=0).fit(images)
+    out = dae.transform(noisy[:10].reshape(-1, 8, 8, 1))
+    assert out.shape == (10, 8, 8, 1)
+    dae.save(tmp_path / "dae")
+    np.testing.assert_allclose(aekit.load(tmp_path / "dae").transform(noisy[:10].reshape(-1, 8, 8, 1)), out,
+                               atol=1e-6)
+    flat = DenoisingAutoencoder(image_shape=(8, 8), channels=(8,), max_epochs=1, random_state=0).fit(X[:100])
+    assert flat.transform(X[:3]).shape == (3, 64)
+
+
+def test_dae_errors_name_the_problem(digits):
+    X, _ = digits
+    dae = DenoisingAutoencoder(architecture="dense", max_epochs=1, random_state=0).fit(X[:50])
+    with pytest.raises(ValueError, match=r"shape \(10,\).*fitted on \(64,\)"):
+        dae.transform(np.zeros((3, 10)))
+    with pytest.raises(ValueError, match="Unknown noise 'blur'"):
+        DenoisingAutoencoder(noise="blur").fit(X)
+    with pytest.raises(ValueError, match="needs images"):
+        DenoisingAutoencoder(architecture="conv").fit(X)
+    with pytest.raises(ValueError, match="NaN"):
+        DenoisingAutoencoder().fit(np.full((4, 3), np.nan))
+
+
+def test_self_ensemble_averages_the_symmetries(pretrained, camera_crop):
+    noisy = gaussian(camera_crop[:64, :96] / np.float32(255), 25, seed=0)
+    one = pretrained.set_params(self_ensemble=1).denoise(noisy, sigma=25)
+    eight = pretrained.set_params(self_ensemble=8).denoise(noisy, sigma=25)
+    pretrained.set_params(self_ensemble=1)
+    assert eight.shape == one.shape == noisy.shape
+    assert 0 < np.abs(eight - one).mean() < 0.02  # a small correction, not a different image
+    with pytest.raises(ValueError, match="self_ensemble must be 1, 2, 4 or 8"):
+        Denoiser.pretrained(self_ensemble=3).denoise(noisy)

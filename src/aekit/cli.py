@@ -253,7 +253,7 @@ def noise(input, output, gaussian, salt_pepper, poisson, speckle, masking, seed,
     """Write a noisy copy of INPUT, to test a denoiser (exactly one noise option)."""
     from pathlib import Path
 
-    from .images import read_image, write_image
+    from .images import read_image, to_unit_float, write_image
     from .noise import add_noise
 
     chosen = {k: v for k, v in dict(gaussian=gaussian, salt_pepper=salt_pepper, poisson=poisson,
@@ -268,7 +268,7 @@ def noise(input, output, gaussian, salt_pepper, poisson, speckle, masking, seed,
         raise FileExistsError(f"{output} already exists; pass --overwrite to replace it, or choose another name.")
     image = read_image(src)
     if dst.suffix.lower() == ".npy" and image.dtype in (np.uint8, np.uint16):
-        image = image.astype(np.float32) / np.iinfo(image.dtype).max  # keep the noise unclipped
+        image = to_unit_float(image)  # a float copy keeps the noise unclipped
     write_image(dst, add_noise(image, kind, level, seed=seed))
     click.echo(f"Wrote {output} ({kind.replace('_', '-')} {level:g})")
 

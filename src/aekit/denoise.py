@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .blocks import UNet
+from .images import from_unit_float, to_unit_float
 from .serialization import load as _load
 from .serialization import register
 from .serialization import save as _save
@@ -70,12 +71,8 @@ def _as_unit_float(image: np.ndarray, what: str = "image") -> tuple[np.ndarray, 
     """An image as float32 on the [0, 1] scale, and its original dtype (to convert back)."""
     image = np.asarray(image)
     dtype = image.dtype
-    if dtype == np.uint8:
-        return image.astype(np.float32) / 255.0, dtype
-    if dtype == np.uint16:
-        return image.astype(np.float32) / 65535.0, dtype
-    if dtype == np.bool_:
-        return image.astype(np.float32), dtype
+    if dtype in (np.uint8, np.uint16, np.bool_):
+        return to_unit_float(image), dtype
     if np.issubdtype(dtype, np.floating):
         if not np.all(np.isfinite(image)):
             raise ValueError(f"The {what} contains NaN or infinite values; clean or mask them first.")
@@ -85,18 +82,8 @@ def _as_unit_float(image: np.ndarray, what: str = "image") -> tuple[np.ndarray, 
                 "must be on the [0, 1] scale (noise may push them a little outside). Divide by 255 "
                 "(or 65535), or pass the uint8 / uint16 array."
             )
-        return image.astype(np.float32, copy=False), dtype
+        return to_unit_float(image), dtype
     raise ValueError(f"The {what} has dtype {dtype}; use uint8, uint16 or float on the [0, 1] scale.")
-
-
-def _from_unit_float(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if dtype == np.uint8:
-        return np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    if dtype == np.uint16:
-        return np.round(np.clip(image, 0, 1) * 65535).astype(np.uint16)
-    if dtype == np.bool_:
-        return image >= 0.5
-    return np.clip(image, 0, 1).astype(dtype, copy=False)
 
 
 def _check_image_shape(image: np.ndarray, what: str = "image") -> None:
@@ -378,7 +365,7 @@ class Denoiser(BaseEstimator):
             out = _from_opponent(clean)
             if x.shape[2] == 4:
                 out = np.concatenate([out, x[..., 3:]], axis=2)
-        return _from_unit_float(out, dtype)
+        return from_unit_float(np.clip(out, 0, 1), dtype)
 
     def _denoise_planes(self, planes: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
         """Denoise ``(n, H, W)`` planes, plane ``i`` with noise level ``sigmas[i]`` (0-1 scale)."""

@@ -16,13 +16,34 @@ import numpy as np
 from .errors import AekitError
 from .serialization import atomic_path
 
-__all__ = ["IMAGE_SUFFIXES", "ImageFileError", "find_images", "read_image", "write_image"]
+__all__ = ["IMAGE_SUFFIXES", "ImageFileError", "find_images", "from_unit_float", "read_image",
+           "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".npy")
 
 
 class ImageFileError(AekitError, ValueError):
     """An image file is missing, unreadable, corrupt or of an unsupported kind."""
+
+
+def to_unit_float(image, dtype=np.float32) -> np.ndarray:
+    """An image on the [0, 1] scale: uint8 / uint16 divided by their maximum, bool as 0 / 1,
+    floats (already on that scale) only cast to ``dtype``."""
+    a = np.asarray(image)
+    if a.dtype == np.uint8 or a.dtype == np.uint16:
+        return a.astype(dtype) / np.iinfo(a.dtype).max
+    return a.astype(dtype, copy=False)
+
+
+def from_unit_float(image: np.ndarray, dtype) -> np.ndarray:
+    """The inverse of :func:`to_unit_float`: integers clipped and rounded, bool thresholded at
+    0.5, floats cast (not clipped)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.uint8 or dtype == np.uint16:
+        return np.round(np.clip(image, 0, 1) * np.iinfo(dtype).max).astype(dtype)
+    if dtype == np.bool_:
+        return image >= 0.5
+    return image.astype(dtype, copy=False)
 
 
 def find_images(inputs) -> list[tuple[Path, Path]]:

@@ -39,15 +39,10 @@ def continuity(X, Z, n_neighbors: int = 5) -> float:
     return trustworthiness(Z, X, n_neighbors=n_neighbors)
 
 
-def _unit_scale(image) -> np.ndarray:
-    a = np.asarray(image)
-    if a.dtype == np.uint8 or a.dtype == np.uint16:
-        return a.astype(np.float64) / np.iinfo(a.dtype).max
-    return a.astype(np.float64)
-
-
 def _check_pair(clean, test):
-    clean, test = _unit_scale(clean), _unit_scale(test)
+    from .images import to_unit_float
+
+    clean, test = to_unit_float(clean, np.float64), to_unit_float(test, np.float64)
     if clean.shape != test.shape:
         raise ValueError(f"Shapes differ: reference {clean.shape} vs test image {test.shape}.")
     return clean, test

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .images import from_unit_float, to_unit_float
+
 __all__ = ["NOISE_KINDS", "add_noise", "gaussian", "masking", "poisson", "salt_pepper", "speckle"]
 
 
@@ -46,9 +48,7 @@ def _to_unit(x):
         return x, lambda t: t.to(x.dtype)
     a = np.asarray(x)
     if a.dtype == np.uint8 or a.dtype == np.uint16:
-        top = float(np.iinfo(a.dtype).max)
-        return torch.from_numpy(a.astype(np.float32) / top), (
-            lambda t: np.round(t.clamp(0, 1).numpy() * top).astype(a.dtype))
+        return torch.from_numpy(to_unit_float(a)), lambda t: from_unit_float(t.numpy(), a.dtype)
     if np.issubdtype(a.dtype, np.floating):
         return torch.from_numpy(np.ascontiguousarray(a)), lambda t: t.numpy().astype(a.dtype, copy=False)
     raise TypeError(f"Expected uint8, uint16 or float data, got dtype {a.dtype}.")

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from .images import to_unit_float  # noqa: E402
+
 __all__ = [
     "figure_to_png",
     "plot_denoising_crops",
@@ -180,8 +182,7 @@ def plot_denoising_crops(rows: Sequence[tuple[str, Mapping[str, np.ndarray]]],
     fig, axes = plt.subplots(len(rows), n_cols, figsize=(2.6 * n_cols, 2.75 * len(rows)), squeeze=False)
     for r, (title, cols) in enumerate(rows):
         for c, (name, image) in enumerate(cols.items()):
-            a = np.asarray(image)
-            a = a / np.iinfo(a.dtype).max if a.dtype in (np.uint8, np.uint16) else np.clip(a, 0, 1)
+            a = np.clip(to_unit_float(image), 0, 1)
             if crop is not None and crop[r] is not None:
                 t, left, h, w = crop[r]
                 a = a[t:t + h, left:left + w]

@@ -269,6 +269,17 @@ def _ceil_to(n: int, m: int) -> int:
     return -(-int(n) // m) * m
 
 
+def _pad_to_multiple(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Pad ``x`` at the bottom and right to a multiple of ``factor``; also return its ``(H, W)``."""
+    h, w = x.shape[-2:]
+    ph, pw = _ceil_to(h, factor) - h, _ceil_to(w, factor) - w
+    if ph or pw:
+        # reflect needs pad < size; replicate works for any size
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        x = F.pad(x, (0, pw, 0, ph), mode=mode)
+    return x, (h, w)
+
+
 class UNet(nn.Module):
     """A fully convolutional encoder-decoder with skip connections, for images of any ``H x W``.
 
@@ -327,12 +338,8 @@ class UNet(nn.Module):
         self.out = nn.Conv2d(channels[0], in_channels, 3, padding=1)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        h, w = x.shape[-2:]
         inp = x if condition is None else torch.cat([x, condition.to(x.dtype)], dim=1)
-        ph, pw = _ceil_to(h, self.factor) - h, _ceil_to(w, self.factor) - w
-        if ph or pw:
-            mode = "reflect" if ph < h and pw < w else "replicate"
-            inp = F.pad(inp, (0, pw, 0, ph), mode=mode)
+        inp, (h, w) = _pad_to_multiple(inp, self.factor)
         feat = self.inc(inp)
         skips = [feat]
         for down, enc in zip(self.down, self.enc):
@@ -452,13 +459,7 @@ class Autoencoder(nn.Module):
         return cls(build_module(spec["encoder"]), build_module(spec["decoder"]))
 
     def _pad(self, x):
-        h, w = x.shape[-2:]
-        ph, pw = _ceil_to(h, self.factor) - h, _ceil_to(w, self.factor) - w
-        if ph or pw:
-            # reflect needs pad < size; replicate works for any size
-            mode = "reflect" if ph < h and pw < w else "replicate"
-            x = F.pad(x, (0, pw, 0, ph), mode=mode)
-        return x, (h, w)
+        return _pad_to_multiple(x, self.factor)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         if self._fully_conv:

@@ -204,7 +204,7 @@ def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrit
     """
     from tqdm.auto import tqdm
 
-    from .denoise import Denoiser, estimate_noise_sigma
+    from .denoise import Denoiser
     from .images import ImageFileError, read_image, write_image
     from .serialization import load
 
@@ -220,8 +220,7 @@ def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrit
         # One unreadable file must not cost the user the rest of a folder: report it and go on.
         try:
             image = read_image(src)
-            level = sigma if sigma is not None else float(
-                np.clip(estimate_noise_sigma(image), *model.sigma_range))
+            level = sigma if sigma is not None else model.noise_level(image)
             clean = model.denoise(image, sigma=level)
         except (ImageFileError, ValueError) as exc:
             failed.append(src)

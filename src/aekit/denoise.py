@@ -349,9 +349,7 @@ class Denoiser(BaseEstimator):
         _check_image_shape(image)
         x, dtype = _as_unit_float(image)
         if sigma is None:
-            sigma = estimate_noise_sigma(image)
-            lo, hi = self.sigma_range
-            sigma = float(np.clip(sigma, lo, hi))
+            sigma = self.noise_level(image)
         elif not (np.isscalar(sigma) and np.isfinite(sigma) and sigma >= 0):
             raise ValueError(f"sigma must be a number >= 0 on the 0-255 scale (e.g. 25), got {sigma!r}.")
         s = float(sigma) / 255.0
@@ -383,6 +381,11 @@ class Denoiser(BaseEstimator):
             out = np.rot90(out, -rot, axes=(1, 2))
             total = out if total is None else total + out
         return total / k if k > 1 else total
+
+    def noise_level(self, image) -> float:
+        """The noise level :meth:`denoise` assumes when not told one: the image's estimate
+        (:func:`estimate_noise_sigma`, 0-255 scale) clipped to ``sigma_range``."""
+        return float(np.clip(estimate_noise_sigma(image), *self.sigma_range))
 
     @torch.no_grad()
     def _denoise_tiled(self, planes: np.ndarray, sigmas: np.ndarray) -> np.ndarray:

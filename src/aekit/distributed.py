@@ -24,7 +24,7 @@ import os
 
 import torch
 
-__all__ = ["init_from_env", "is_main_process", "world_size"]
+__all__ = ["init_from_env", "is_main_process", "rank_and_world"]
 
 
 def init_from_env() -> tuple[int, int]:
@@ -41,18 +41,16 @@ def init_from_env() -> tuple[int, int]:
         if backend == "nccl":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         torch.distributed.init_process_group(backend=backend)
-    return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return rank_and_world()
 
 
-def world_size() -> int:
-    """Processes in the current group (1 without one)."""
+def rank_and_world() -> tuple[int, int]:
+    """``(rank, world_size)`` of the current process group; ``(0, 1)`` without one."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_world_size()
-    return 1
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
 
 
 def is_main_process() -> bool:
     """True on rank 0 (and without a process group): the process that writes files."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank() == 0
-    return True
+    return rank_and_world()[0] == 0

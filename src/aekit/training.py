@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .distributed import rank_and_world
 from .errors import ModelFileError, TrainingDivergedError
 from .hardware import resolve_device, resolve_precision
 from .serialization import write_tensors
@@ -385,13 +386,6 @@ def _diverged(epoch: int, step: int, config: TrainConfig, autocast_dtype) -> Tra
     )
 
 
-def _dist_world() -> tuple[int, int]:
-    """``(rank, world_size)`` of the torch.distributed process group, ``(0, 1)`` without one."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
-
-
 class _LossModule(torch.nn.Module):
     """``loss_fn(model, batch)`` as a module, so DistributedDataParallel sees every parameter
     the loss touches (``model.encode``, ``model.decode``...), not only ``model.forward``."""
@@ -453,7 +447,7 @@ def train(
         raise ValueError("No training data: the input has 0 rows.")
 
     seed = config.random_state if config.random_state is not None else secrets.randbits(31)
-    rank, world = _dist_world()
+    rank, world = rank_and_world()
     if world > 1:
         if config.batch_size < world:
             raise ValueError(f"batch_size={config.batch_size} is the global batch and must be at least "

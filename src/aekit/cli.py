@@ -109,11 +109,12 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, ove
 def _check_png(path, input, overwrite):
     from pathlib import Path
 
+    from .serialization import refuse_overwrite
+
     p = Path(path)
     if p.suffix.lower() != ".png":
         raise click.BadParameter(f"{path}: the plot is written as PNG; use a .png name.", param_hint="--plot")
-    if p.exists() and (p.resolve() == Path(input).resolve() or not overwrite):
-        raise FileExistsError(f"{path} already exists; pass --overwrite to replace it, or choose another name.")
+    refuse_overwrite(p, [input], overwrite)
 
 
 def _plot_maps(path, table, Z):
@@ -166,20 +167,13 @@ def _plan_outputs(inputs, outdir, overwrite):
     from pathlib import Path
 
     from .images import find_images
+    from .serialization import refuse_overwrite
 
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{outdir} is a file; -o names the output folder.")
-    pairs = []
-    sources = set()
-    for src, rel in find_images(inputs):
-        sources.add(src.resolve())
-        pairs.append((src, out / rel))
-    for _, dst in pairs:
-        if dst.resolve() in sources:
-            raise ValueError(f"{dst} is also an input; aekit never overwrites its input. Choose another -o folder.")
-        if dst.exists() and not overwrite:
-            raise FileExistsError(f"{dst} already exists; pass --overwrite to replace it, or choose another -o folder.")
+    pairs = [(src, out / rel) for src, rel in find_images(inputs)]
+    refuse_overwrite([dst for _, dst in pairs], [src for src, _ in pairs], overwrite)
     return pairs
 
 
@@ -250,25 +244,20 @@ def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrit
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 def noise(input, output, gaussian, salt_pepper, poisson, speckle, masking, seed, overwrite):
     """Write a noisy copy of INPUT, to test a denoiser (exactly one noise option)."""
-    from pathlib import Path
-
     from .images import read_image, to_unit_float, write_image
     from .noise import add_noise
+    from .serialization import refuse_overwrite
 
     chosen = {k: v for k, v in dict(gaussian=gaussian, salt_pepper=salt_pepper, poisson=poisson,
                                       speckle=speckle, masking=masking).items() if v is not None}
     if len(chosen) != 1:
         raise click.UsageError("Give exactly one of --gaussian, --salt-pepper, --poisson, --speckle, --masking.")
     (kind, level), = chosen.items()
-    src, dst = Path(input), Path(output)
-    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
-        raise ValueError(f"{output} is also the input; aekit never overwrites its input. Choose another name.")
-    if dst.exists() and not overwrite:
-        raise FileExistsError(f"{output} already exists; pass --overwrite to replace it, or choose another name.")
-    image = read_image(src)
-    if dst.suffix.lower() == ".npy" and image.dtype in (np.uint8, np.uint16):
+    refuse_overwrite(output, [input], overwrite)
+    image = read_image(input)
+    if output.lower().endswith(".npy") and image.dtype in (np.uint8, np.uint16):
         image = to_unit_float(image)  # a float copy keeps the noise unclipped
-    write_image(dst, add_noise(image, kind, level, seed=seed))
+    write_image(output, add_noise(image, kind, level, seed=seed))
     click.echo(f"Wrote {output} ({kind.replace('_', '-')} {level:g})")
 
 

@@ -22,7 +22,8 @@ from safetensors.torch import load_file, save_file
 from ._version import __version__
 from .errors import ModelFileError
 
-__all__ = ["FORMAT_VERSION", "atomic_path", "load", "read_model_dir", "register", "save", "write_model_dir"]
+__all__ = ["FORMAT_VERSION", "atomic_path", "load", "read_model_dir", "refuse_overwrite", "register", "save",
+           "write_model_dir"]
 
 FORMAT_NAME = "aekit"
 FORMAT_VERSION = 1
@@ -60,6 +61,20 @@ def atomic_path(path: str | os.PathLike):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def refuse_overwrite(outputs, inputs=(), overwrite: bool = False) -> None:
+    """Refuse to write over an input ever, or over an existing file unless ``overwrite``.
+
+    ``outputs`` is one path or several; everything is checked before any work is done.
+    """
+    outputs = [Path(outputs)] if isinstance(outputs, (str, os.PathLike)) else [Path(p) for p in outputs]
+    sources = {Path(p).resolve() for p in inputs if Path(p).exists()}
+    for path in outputs:
+        if path.exists() and path.resolve() in sources:
+            raise ValueError(f"{path} is also an input; aekit never overwrites its input. Choose another output.")
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} already exists; pass --overwrite to replace it, or choose another name.")
 
 
 def _umask() -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .serialization import atomic_path
+from .serialization import atomic_path, refuse_overwrite
 
 __all__ = ["Table", "check_output_path", "read_table", "write_table"]
 
@@ -106,11 +106,7 @@ def check_output_path(path: str | os.PathLike, inputs=(), overwrite: bool = Fals
     """Refuse to write over an input, or over an existing file unless ``overwrite``."""
     path = Path(path)
     _suffix(path)
-    for inp in inputs:
-        if Path(inp).exists() and path.exists() and path.resolve() == Path(inp).resolve():
-            raise ValueError(f"{path} is also an input; aekit never overwrites its input. Choose another output.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass --overwrite to replace it, or choose another name.")
+    refuse_overwrite(path, inputs, overwrite)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder; give a file name such as {path / 'out.csv'}.")
     return path

@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.aekit-setup-done
 # multi-GB CUDA build. The project then asks for torch>=2.4, which this pin already satisfies.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: setup demo test lint bench bench-keras clean
+.PHONY: setup browser demo test lint bench bench-keras clean
 
 setup: $(STAMP)
 
@@ -25,10 +25,29 @@ $(STAMP): pyproject.toml Makefile
 	@bash scripts/install_fashion_mnist.sh
 	@touch $(STAMP)
 
+# Headless Debian Chromium for tests/test_report_browser.py, which opens the demo report in a real
+# browser. Idempotent: a no-op when /usr/bin/chromium exists. `apt-get update` runs only when the
+# first install attempt fails (missing or stale package lists). Without root or apt-get it explains
+# what to do; that is an error only when AEKIT_REQUIRE_BROWSER=1 (CI), else the browser tests skip.
+CHROMIUM := /usr/bin/chromium
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make browser: $(CHROMIUM) is missing and cannot be installed here (needs root and apt-get)." >&2; \
+	  echo "  On Debian/Ubuntu run: sudo apt-get install -y --no-install-recommends chromium" >&2; \
+	  echo "  Until then the browser tests of the HTML report skip (they fail when AEKIT_REQUIRE_BROWSER=1)." >&2; \
+	  [ "$${AEKIT_REQUIRE_BROWSER:-0}" != 1 ]; exit $$?; fi; \
+	echo "make browser: installing Debian's chromium for the browser tests of the HTML report"; \
+	$(APT_INSTALL) || { echo "make browser: package lists missing or stale; running apt-get update"; \
+	  apt-get update -q && $(APT_INSTALL); } || { \
+	  echo "make browser: apt-get could not install chromium (see above)." >&2; exit 1; }; \
+	test -x $(CHROMIUM) || { echo "make browser: chromium installed but $(CHROMIUM) is missing" >&2; exit 1; }
+
 demo: setup
 	$(VENV)/bin/aekit demo
 
-test: setup
+test: setup browser
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(PY) -m pytest -q
 

@@ -5,18 +5,9 @@ import re
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 
-from aekit.cli import cli, main
-
-
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    code = main(["demo", "--quick", "-q", "-o", str(out)])
-    assert code == 0
-    return out
+from aekit.cli import cli
 
 
 def test_demo_writes_a_self_contained_report(quick_report):

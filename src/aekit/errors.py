@@ -9,7 +9,9 @@ from __future__ import annotations
 __all__ = [
     "AekitError",
     "DatasetNotFoundError",
+    "InsufficientMemoryError",
     "ModelFileError",
+    "TokenizerNotFittedError",
     "TrainingDivergedError",
 ]
 
@@ -28,3 +30,11 @@ class DatasetNotFoundError(AekitError, FileNotFoundError):
 
 class TrainingDivergedError(AekitError, FloatingPointError):
     """The loss became NaN or infinite during training."""
+
+
+class InsufficientMemoryError(AekitError, MemoryError):
+    """The work would need more memory than is available; refused before allocating it."""
+
+
+class TokenizerNotFittedError(AekitError, RuntimeError):
+    """A :class:`aekit.text.Tokenizer` was asked to convert texts before ``fit_on_texts``."""

@@ -12,7 +12,8 @@ import os
 
 import torch
 
-__all__ = ["cpu_has_fast_bf16", "describe_machine", "resolve_device", "resolve_precision"]
+__all__ = ["available_memory", "check_memory", "cpu_has_fast_bf16", "describe_machine", "resolve_device",
+           "resolve_precision"]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -107,3 +108,53 @@ def describe_machine() -> dict:
     except (OSError, ValueError, IndexError):  # pragma: no cover
         pass
     return info
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still use without swapping, or None if unknown.
+
+    Linux's ``MemAvailable`` (free memory plus caches it can drop), capped by a cgroup (container)
+    limit when there is one; elsewhere the free physical pages.
+    """
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None
+    try:  # a container's own limit can be far below the machine's free memory
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit != "max":
+            avail = min(avail, int(limit) - used) if avail is not None else int(limit) - used
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:,.1f} GB" if n >= 1e8 else f"{n / 1e6:,.1f} MB"
+
+
+def check_memory(needed: float, what: str, fix: str) -> None:
+    """Refuse work that would exhaust memory, before allocating any of it.
+
+    ``needed`` is an estimate in bytes; ``what`` says what needs it and ``fix`` what to do instead.
+    Raises :class:`aekit.errors.InsufficientMemoryError` (a ``MemoryError``) when ``needed``
+    exceeds the memory available now. Nothing is refused when the available memory is unknown.
+    """
+    from .errors import InsufficientMemoryError
+
+    avail = available_memory()
+    if avail is not None and needed > avail:
+        raise InsufficientMemoryError(
+            f"{what} needs about {_gb(needed)} of memory, but only {_gb(max(avail, 0))} is available. {fix}"
+        )

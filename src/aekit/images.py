@@ -9,11 +9,13 @@ Palette, bilevel and CMYK files are converted to RGB / grayscale on reading. Wri
 from __future__ import annotations
 
 import os
+import tokenize
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import AekitError
+from .errors import AekitError, InsufficientMemoryError
 from .serialization import atomic_path
 
 __all__ = ["IMAGE_SUFFIXES", "ImageFileError", "find_images", "from_unit_float", "read_image",
@@ -74,47 +76,106 @@ def find_images(inputs) -> list[tuple[Path, Path]]:
     return found
 
 
+def npy_header(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype a ``.npy`` file declares, read from its header without loading the data."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+    return shape, dtype
+
+
+_MEMORY_FIX = "Crop or downscale it first, or cut it into tiles and process them one by one."
+
+
+def _check_image_memory(path: Path, width: int, height: int, channels: int, itemsize: int) -> None:
+    from .hardware import check_memory
+
+    # the decoded pixels plus one working copy (conversion to the output dtype or to float)
+    check_memory(2 * width * height * channels * itemsize,
+                 f"Decoding {path} ({width:,} x {height:,} pixels, {channels} channel(s))", _MEMORY_FIX)
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file into a numpy array (see the module notes for modes and dtypes)."""
+    """Read an image file into a numpy array (see the module notes for modes and dtypes).
+
+    An image too large for the memory available is refused from its header, before decoding.
+    """
     path = Path(path)
     if path.suffix.lower() == ".npy":
         try:
+            shape, dtype = npy_header(path)
+        except Exception:  # noqa: BLE001 - a damaged header is reported by np.load below
+            pass
+        else:
+            if len(shape) in (2, 3):
+                _check_image_memory(path, shape[1], shape[0], shape[2] if len(shape) == 3 else 1, dtype.itemsize)
+        try:
             image = np.load(path, allow_pickle=False)  # never unpickle: a file must not run code
-        except (ValueError, OSError, EOFError) as exc:
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path} does not exist.") from None
+        except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile) as exc:
+            # a damaged header fails in numpy's header parser (SyntaxError, TokenError); a file
+            # starting like a zip archive in zipfile
+            if "pickled" in str(exc) or "Object arrays" in str(exc):
+                raise ImageFileError(f"{path} holds Python objects (a pickle), which aekit never loads because "
+                                     "unpickling can run code; save images as numeric arrays.") from None
             raise ImageFileError(f"{path} is not a readable .npy array ({exc}).") from None
+        except MemoryError as exc:
+            raise ImageFileError(f"{path} declares an array too large to load ({exc}); the file may be "
+                                 "corrupt.") from None
+        if not isinstance(image, np.ndarray):  # np.load opens a zip archive (.npz) whatever its name
+            image.close()
+            raise ImageFileError(f"{path} is an .npz archive, not a .npy array; save one image with np.save.")
         if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3, 4))):
             raise ImageFileError(f"{path} holds an array of shape {image.shape}; an image is (H, W) or (H, W, 1|3|4).")
+        if image.dtype.kind not in "biuf" or image.size == 0:
+            raise ImageFileError(f"{path} holds an array of dtype {image.dtype} and shape {image.shape}; "
+                                 "an image is a non-empty array of numbers (uint8, uint16, float or bool).")
         return image
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(path) as im:
+            bands, depth = len(im.getbands()), 4 if im.mode in ("I", "F", "RGBX") else 2 if "16" in im.mode else 1
+            _check_image_memory(path, im.width, im.height, max(bands, 3 if im.mode == "P" else 1), depth)
             im.load()
             mode = im.mode
             if mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
             elif mode == "1":
                 im = im.convert("L")
-            elif mode == "LA":
+            elif mode in ("LA", "La", "PA", "RGBa"):  # 2-channel and premultiplied modes
                 im = im.convert("RGBA")
-            elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+            elif mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
                 im = im.convert("RGB")
-            elif mode in ("I;16", "I;16B", "I;16L"):
-                return np.asarray(im, dtype=np.uint16).copy()
+            if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+                a = np.asarray(im, dtype=np.uint16).copy()
             elif mode == "I":
                 a = np.asarray(im)
-                if a.min() < 0 or a.max() > 65535:
+                if a.size and (a.min() < 0 or a.max() > 65535):
                     raise ImageFileError(f"{path} is a 32-bit integer image with values outside 0-65535; convert it to 16-bit.")
-                return a.astype(np.uint16)
+                a = a.astype(np.uint16)
             elif mode == "F":
-                return np.asarray(im, dtype=np.float32).copy()
-            return np.asarray(im).copy()
+                a = np.asarray(im, dtype=np.float32).copy()
+            else:
+                a = np.asarray(im).copy()
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} does not exist.") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        if isinstance(exc, ImageFileError):
-            raise
+    except (ImageFileError, InsufficientMemoryError):
+        raise
+    except MemoryError:  # the header passed the check, but the decoder still ran out
+        raise ImageFileError(f"{path} ran out of memory while decoding; it may be corrupt (a header that "
+                             "lies about its size), or too large for this machine. " + _MEMORY_FIX) from None
+    except Image.DecompressionBombError as exc:
+        raise ImageFileError(f"{path} is too large to read safely ({exc}). If you trust the file, raise "
+                             "PIL.Image.MAX_IMAGE_PIXELS before reading it.") from None
+    except Exception as exc:  # noqa: BLE001 - PIL's decoders fail on corrupt files with many types
         raise ImageFileError(f"{path} is not a readable image ({exc}); it may be truncated or corrupt.") from None
+    if a.size == 0 or a.dtype.kind not in "biuf" or not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
+        raise ImageFileError(f"{path} decodes to an array of dtype {a.dtype} and shape {a.shape} (mode "
+                             f"{mode}), not an image aekit can use; convert it to an 8-bit or 16-bit PNG.")
+    return a
 
 
 def write_image(path: str | os.PathLike, image: np.ndarray) -> Path:

@@ -10,8 +10,10 @@ crash or a full disk never leaves a half-written model behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from safetensors.torch import load_file, save_file
 from ._version import __version__
 from .errors import ModelFileError
 
-__all__ = ["FORMAT_VERSION", "atomic_path", "load", "read_model_dir", "refuse_overwrite", "register", "save",
+__all__ = ["FORMAT_VERSION", "atomic_path", "check_writable", "load", "read_model_dir", "refuse_overwrite", "register",
+           "remove_stale_temporaries", "save",
            "write_model_dir"]
 
 FORMAT_NAME = "aekit"
@@ -31,6 +34,7 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 _CONFIG_KEYS = {"format", "format_version", "aekit_version", "class", "params", "state"}
 _REGISTRY: dict[str, type] = {}
+_MAX_CONFIG_BYTES = 64 * 2**20  # a real config is kilobytes (a vocabulary of a million words: ~20 MB)
 
 
 def register(cls: type) -> type:
@@ -50,17 +54,93 @@ def atomic_path(path: str | os.PathLike):
     On any error the temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+        # The writer's PID is in the name, so a later write can tell a SIGKILLed writer's leftover
+        # (its process is gone) from a file another live process is still writing.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
     try:
         yield Path(tmp)
+        _fsync(tmp)  # the bytes reach the disk before the name does: no empty file after a power cut
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise OSError(exc.errno, f"Writing {path} failed: {exc.strerror or exc}. Nothing was written "
+                          f"and any earlier {path.name} is unchanged; free some space or write to another "
+                          "disk.") from None
         raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> OSError:
+    """An OSError that names the output the user asked for, not a temporary file or a parent."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        why = f"{parent} is a file, not a folder"
+    elif isinstance(exc, PermissionError):
+        why = f"no permission to write in {parent}"
+    else:
+        why = exc.strerror or str(exc)
+    err = type(exc)(f"Cannot write {path}: {why}. Choose an output path in a folder you can write to.")
+    err.errno = exc.errno
+    return err
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail now, before any work, if ``path`` could not be written later (its folder is a file, is
+    read-only, or does not exist and cannot be made). Creates nothing."""
+    path = Path(path)
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        if not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        fd, probe = tempfile.mkstemp(prefix=".aekit-write-check-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files that killed writers of ``path`` left beside it; return them.
+
+    A process killed outright (SIGKILL, power loss) between creating its temporary file and the
+    rename cannot clean up. ``path`` itself was never touched, so only the leftovers need removing;
+    :func:`atomic_path` calls this before every write, so they never pile up.
+    """
+    path = Path(path)
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)-[^.]+\.tmp")
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in path.parent.iterdir():
+            m = pattern.fullmatch(entry.name)
+            if m and not _process_alive(int(m.group(1))):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # this very process; on Windows signal 0 is not a probe, so never guess
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists but belongs to someone else
+        return True
+    return True
 
 
 def refuse_overwrite(outputs, inputs=(), overwrite: bool = False) -> None:
@@ -71,10 +151,20 @@ def refuse_overwrite(outputs, inputs=(), overwrite: bool = False) -> None:
     outputs = [Path(outputs)] if isinstance(outputs, (str, os.PathLike)) else [Path(p) for p in outputs]
     sources = {Path(p).resolve() for p in inputs if Path(p).exists()}
     for path in outputs:
+        check_writable(path)
         if path.exists() and path.resolve() in sources:
             raise ValueError(f"{path} is also an input; aekit never overwrites its input. Choose another output.")
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} already exists; pass --overwrite to replace it, or choose another name.")
+
+
+def _fsync(path) -> None:
+    with contextlib.suppress(OSError):  # e.g. a file system without fsync; the rename still applies
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _umask() -> int:
@@ -149,9 +239,16 @@ def read_model_dir(path: str | os.PathLike) -> tuple[dict, dict[str, torch.Tenso
     for p in (cfg_path, w_path):
         if not p.is_file():
             raise ModelFileError(f"{path} is not an aekit model folder: {p.name} is missing.")
+    if cfg_path.stat().st_size > _MAX_CONFIG_BYTES:
+        raise ModelFileError(f"{cfg_path} is {cfg_path.stat().st_size / 1e6:,.0f} MB; an aekit config is a few "
+                             "kilobytes, so this is not an aekit model folder.")
+    from .hardware import check_memory
+
+    check_memory(2 * w_path.stat().st_size, f"Loading {w_path}",
+                 "Load it on a machine with more memory, or free some first.")
     try:
         config = json.loads(cfg_path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: [[[[...
         raise ModelFileError(f"{cfg_path} is not valid JSON ({exc}); the model folder is corrupt.") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{cfg_path} is not an aekit model config (no \"format\": \"aekit\").")
@@ -168,7 +265,7 @@ def read_model_dir(path: str | os.PathLike) -> tuple[dict, dict[str, torch.Tenso
             f"{path} was written by aekit {config.get('aekit_version', '?')} in model format {version}; "
             f"this aekit ({__version__}) reads format {FORMAT_VERSION} at most. Upgrade aekit: pip install -U aekit."
         )
-    if config.get("class") not in _REGISTRY:
+    if not isinstance(config.get("class"), str) or config["class"] not in _REGISTRY:
         raise ModelFileError(
             f"{cfg_path} names class {config.get('class')!r}, which is not an aekit model "
             f"(known: {sorted(_REGISTRY)})."
@@ -212,6 +309,49 @@ def _jsonable_param(name: str, value):
     )
 
 
+# Parameters that size a network. Each is at most the number of weights the network holds.
+_SIZE_PARAMS = ("n_components", "hidden_layer_sizes", "channels", "embedding_dim", "vocab_size", "input_length")
+
+
+def _check_sizes_against_weights(path, config: dict, tensors: dict) -> None:
+    """Refuse a config whose layer sizes could not come from the weights beside it.
+
+    A layer of width n holds at least n weights, and n layers or blocks hold at least n weight
+    tensors, so no width can exceed the number of weights in model.safetensors and no count (a list
+    of layer sizes, ``blocks_per_level``) the number of tensors. An edited config.json asking for
+    10**30 blocks would otherwise build layers until memory runs out before the weights are compared.
+    """
+    n_weights, n_tensors = sum(t.numel() for t in tensors.values()), len(tensors)
+    state, params = config.get("state"), config.get("params")
+    sized = {"state": state if isinstance(state, dict) else {},
+             "params": {k: v for k, v in params.items() if k in _SIZE_PARAMS} if isinstance(params, dict) else {}}
+    sized["state"] = {k: v for k, v in sized["state"].items() if k in ("architecture", "n_features_in_")}
+
+    def refuse(where, value, bound, what):
+        raise ModelFileError(
+            f"{path}: config.json sets {where.lstrip('.')} = {value:,}, but the network holds only {bound:,} "
+            f"{what}; the config was edited or belongs to other weights. Save the model again."
+        )
+
+    def walk(value, where):
+        is_count = any(word in where.rsplit(".", 1)[-1] for word in ("blocks", "layers", "levels"))
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(value, list):
+            if len(value) > max(n_tensors, 1):
+                refuse(f"{where} (a list of length)", len(value), n_tensors, "weight tensors")
+            for i, v in enumerate(value):
+                walk(v, f"{where}[{i}]")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if is_count and value > max(n_tensors, 1):
+                refuse(where, value, n_tensors, "weight tensors")
+            if value > max(n_weights, 1):
+                refuse(where, value, n_weights, "weights")
+
+    walk(sized, "")
+
+
 def load(path: str | os.PathLike):
     """Load a model saved with ``save``: the same class, parameters and fitted state.
 
@@ -227,11 +367,12 @@ def load(path: str | os.PathLike):
     """
     config, tensors = read_model_dir(path)
     cls = _REGISTRY[config["class"]]
+    _check_sizes_against_weights(path, config, tensors)
     try:
         return cls._from_saved_state(config.get("params", {}), config.get("state", {}), tensors)
     except ModelFileError:
         raise
-    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError, IndexError, OverflowError) as exc:
         raise ModelFileError(
             f"{path} does not match a {config['class']} (missing or mis-shaped entry: {exc})."
         ) from None

@@ -6,6 +6,9 @@ Outputs are written atomically and never over an input.
 from __future__ import annotations
 
 import os
+import tokenize
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +52,9 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     suffix = _suffix(path)
+    _check_read_memory(path, suffix)
+    if labels is not None and not isinstance(labels, str):
+        raise TypeError(f"labels must be a column name (a string) or None, got {labels!r}.")
     if suffix in (".csv", ".parquet"):
         pd = _pandas()
         try:
@@ -57,6 +63,8 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
             raise ImportError("Reading Parquet needs pyarrow: pip install 'aekit[io]'.") from None
         except Exception as exc:  # noqa: BLE001 - parser errors come in many types
             raise ValueError(f"{path}: cannot be read as {suffix[1:].upper()} ({exc}).") from None
+        if df.shape[0] == 0:
+            raise ValueError(f"{path}: has no data rows (columns {[str(c) for c in df.columns][:20]}).")
         y = None
         if labels is not None:
             if labels not in df.columns:
@@ -67,15 +75,21 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
             raise ValueError(
                 f"{path}: columns {bad[:10]} are not numeric. Drop them, or name a label column with --labels."
             )
-        return Table(df.to_numpy(dtype=np.float64), [str(c) for c in df.columns], y, labels)
+        return Table(df.to_numpy(dtype=np.float64, na_value=np.nan), [str(c) for c in df.columns], y, labels)
     try:
         if suffix == ".npy":
             X = np.load(path, allow_pickle=False)
             y = None
+            if not isinstance(X, np.ndarray):  # np.load opens any zip archive as an .npz, whatever its name
+                X.close()
+                raise ValueError(f"{path}: is an .npz archive, not a .npy array; rename it to .npz.")
             if labels is not None:
                 raise ValueError(f"{path}: a .npy file holds one array; --labels needs a CSV, Parquet or .npz file.")
         else:
-            with np.load(path, allow_pickle=False) as z:
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError(f"{path}: is a single .npy array, not an .npz archive; rename it to .npy.")
+            with z:
                 names = list(z.files)
                 if labels is not None and labels not in names:
                     raise ValueError(f"{path}: no array {labels!r} for --labels; arrays are {names}.")
@@ -85,14 +99,27 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
                     raise ValueError(f"{path}: the .npz file holds no data array.")
                 X = z[key]
                 y = z[labels] if labels is not None else None
+            for name, a in ((key, X), (labels, y)):
+                if a is not None and not isinstance(a, np.ndarray):  # a member that is not a .npy
+                    raise ValueError(f"{path}: member {name!r} of the .npz archive is not a numpy array.")
+            if y is not None and (y.ndim != 1 or len(y) != len(X)):
+                raise ValueError(f"{path}: the labels {labels!r} have shape {y.shape} but the data has "
+                                 f"{len(X)} rows; labels need one value per row.")
     except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+        if "pickled" in str(exc) or "Object arrays" in str(exc):
             raise ValueError(f"{path}: holds Python objects; aekit only reads numeric arrays (no pickle).") from None
         if str(path) in str(exc):
             raise
         raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({exc}).") from None
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({exc}); the file may be truncated.") from None
+    except (OSError, EOFError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError, RuntimeError) as exc:
+        # numpy's header parser: SyntaxError, TokenError; zipfile: corrupt archive, bad CRC,
+        # unsupported compression or encrypted member
+        raise ValueError(f"{path}: cannot be read as {suffix[1:]} ({exc}); the file may be truncated or corrupt.") from None
+    except MemoryError as exc:
+        raise ValueError(f"{path}: declares an array too large to load ({exc}); the file may be corrupt.") from None
+    if X.ndim == 0:
+        raise ValueError(f"{path}: holds a single number, not a table (rows x features).")
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2:
@@ -137,3 +164,30 @@ def write_table(path: str | os.PathLike, X: np.ndarray, columns: list[str],
             with open(tmp, "wb") as f:
                 np.savez(f, **arrays)
     return path
+
+
+def _check_read_memory(path: Path, suffix: str) -> None:
+    """Refuse, before reading, a table that would not fit in memory (as float64, as it is used)."""
+    from .hardware import check_memory
+
+    needed = 0
+    try:
+        if suffix == ".npy":
+            from .images import npy_header
+
+            shape, dtype = npy_header(path)
+            needed = int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 8)
+        elif suffix == ".npz":
+            with zipfile.ZipFile(path) as z:
+                needed = sum(info.file_size for info in z.infolist())
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            needed = meta.num_rows * meta.num_columns * 8
+        else:  # CSV: a number takes at least a few characters, a float64 takes 8 bytes
+            needed = path.stat().st_size * 2
+    except Exception:  # noqa: BLE001 - an unreadable header is reported by the reader itself
+        return
+    check_memory(needed, f"Reading {path}", "Use a smaller file: a random subset of the rows is enough to fit "
+                 "a model, and `aekit transform` can then be run on the rest in parts.")

@@ -30,7 +30,8 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._version import __version__
-from .errors import ModelFileError
+from .errors import ModelFileError, TokenizerNotFittedError
+from .hardware import check_memory
 from .serialization import register, write_json
 from .serialization import save as _save
 from .training import History, TrainConfig, predict_batches, train
@@ -40,6 +41,7 @@ __all__ = [
     "EmbeddingClassifier",
     "TextAutoencoder",
     "Tokenizer",
+    "TokenizerNotFittedError",
     "hashing_trick",
     "one_hot",
     "pad_sequences",
@@ -57,7 +59,8 @@ DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
 def _check_text(text, where: str) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{where} expects a string of text, got {type(text).__name__}: {text!r:.60}.")
+        raise TypeError(f"{where} expects a string of text, got {type(text).__name__}: {text!r:.60}. "
+                        "Convert missing values to '' and other values with str() first.")
     return text
 
 
@@ -71,7 +74,7 @@ def text_to_word_sequence(text: str, filters: str = DEFAULT_FILTERS, lower: bool
     Parameters
     ----------
     text : str
-    filters : str, default ``DEFAULT_FILTERS``
+    filters : str or list of str, default ``DEFAULT_FILTERS``
         Characters to remove: punctuation, tabs and line breaks.
     lower : bool, default True
     split : str, default " "
@@ -89,6 +92,12 @@ def text_to_word_sequence(text: str, filters: str = DEFAULT_FILTERS, lower: bool
     _check_text(text, "text_to_word_sequence")
     if not isinstance(split, str) or not split:
         raise ValueError(f"split must be a non-empty string, got {split!r}.")
+    if not isinstance(filters, str):
+        # Keras also takes a list of characters
+        if not (isinstance(filters, (list, tuple, set, frozenset))
+                and all(isinstance(c, str) and len(c) == 1 for c in filters)):
+            raise TypeError(f"filters must be a string (or list) of characters to remove, got {filters!r:.60}.")
+        filters = "".join(filters)
     if lower:
         text = text.lower()
     text = text.translate(str.maketrans({c: split for c in filters}))
@@ -96,7 +105,9 @@ def text_to_word_sequence(text: str, filters: str = DEFAULT_FILTERS, lower: bool
 
 
 def _md5_hash(word: str) -> int:
-    return int(hashlib.md5(word.encode()).hexdigest(), 16)
+    # surrogatepass: a lone surrogate (e.g. from a file read with errors="surrogateescape") still
+    # hashes; every other text is plain UTF-8, as in Keras.
+    return int(hashlib.md5(word.encode("utf-8", "surrogatepass")).hexdigest(), 16)
 
 
 def _resolve_hash(hash_function) -> Callable[[str], int]:
@@ -130,6 +141,8 @@ def hashing_trick(text: str, n: int, hash_function="md5", filters: str = DEFAULT
         Size of the index space (use it as ``vocab_size``); at least 2.
     hash_function : "md5", None or callable, default "md5"
         ``"md5"`` is stable: a word gets the same index in every process and on every machine.
+        It hashes the word's UTF-8 bytes, as Keras' ``"md5"`` did; a lone surrogate character,
+        on which Keras failed, is encoded as UTF-8 would encode it (``surrogatepass``).
         ``None`` uses Python's ``hash``, as Keras 2 did by default; it is salted per process
         (``PYTHONHASHSEED``), so indices change from one run to the next and a model trained in
         one run does not understand texts encoded in another. A callable maps a word to an int.
@@ -151,7 +164,15 @@ def hashing_trick(text: str, n: int, hash_function="md5", filters: str = DEFAULT
     n = _check_n(n)
     words = text_to_word_sequence(_check_text(text, "hashing_trick"), filters=filters, lower=lower,
                                   split=split)
-    return [int(fn(w)) % (n - 1) + 1 for w in words]
+    out = []
+    for w in words:
+        h = fn(w)
+        try:
+            out.append(int(h) % (n - 1) + 1)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"hash_function returned {h!r:.60} for the word {w!r:.60}; it must return an "
+                            "integer.") from None
+    return out
 
 
 def _check_n(n) -> int:
@@ -239,6 +260,10 @@ def pad_sequences(sequences, maxlen: int | None = None, dtype="int32", padding: 
     if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer))
                                or maxlen < 0):
         raise ValueError(f"maxlen must be None or an integer >= 0, got {maxlen!r}.")
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a numpy dtype such as 'int32', 'float32' or object, got {dtype!r}.") from None
 
     lengths = []
     sample_shape: tuple = ()
@@ -254,27 +279,39 @@ def pad_sequences(sequences, maxlen: int | None = None, dtype="int32", padding: 
                 f"sequences must be a list of sequences (lists or arrays); item {pos} is {s!r:.60}."
             ) from None
         if not found_shape and len(s):
-            sample_shape = np.asarray(s).shape[1:]
+            try:
+                sample_shape = np.asarray(s).shape[1:]
+            except ValueError:  # ragged steps: [[1, 2], [3]]
+                raise ValueError(f"sequences must hold numbers or equally-shaped steps; item {pos} is "
+                                 f"{s!r:.60}.") from None
             found_shape = True
     if maxlen is None:
         maxlen = max(lengths, default=0)
     maxlen = int(maxlen)
 
-    np_dtype = np.dtype(dtype)
     if isinstance(value, str) and np_dtype != np.dtype(object) and np_dtype.kind not in "SU":
         raise ValueError(
             f"dtype {dtype!r} cannot hold the padding value {value!r}; use dtype=object for "
             "variable-length strings."
         )
-
-    x = np.full((len(sequences), maxlen) + tuple(sample_shape), value, dtype=np_dtype)
+    if np_dtype.kind in "iub" and isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        raise ValueError(f"dtype {dtype!r} cannot hold the padding value {value!r}; use a float dtype.")
+    try:
+        x = np.full((len(sequences), maxlen) + tuple(sample_shape), value, dtype=np_dtype)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"dtype {dtype!r} cannot hold the padding value {value!r} ({exc}).") from None
     if maxlen == 0:
         return x
     for pos, s in enumerate(sequences):
         if not len(s):
             continue
-        trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
-        trunc = np.asarray(trunc, dtype=np_dtype)
+        try:
+            trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+            trunc = np.asarray(trunc, dtype=np_dtype)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(f"sequence at position {pos} cannot be stored as dtype {dtype!r} "
+                             f"({exc}): {s!r:.60}. Turn words into indices first (one_hot or "
+                             "Tokenizer.texts_to_sequences), or pass dtype=object.") from None
         if trunc.shape[1:] != sample_shape:
             raise ValueError(
                 f"Shape of sample {trunc.shape[1:]} of sequence at position {pos} is different "
@@ -293,6 +330,13 @@ def pad_sequences(sequences, maxlen: int | None = None, dtype="int32", padding: 
 
 _TOKENIZER_FORMAT = "aekit-tokenizer"
 _TOKENIZER_VERSION = 1
+
+
+def _check_text_list(texts, where: str) -> None:
+    if isinstance(texts, str):
+        raise TypeError(f"{where} expects a list of texts, got a single string; wrap it in a list.")
+    if isinstance(texts, bytes) or not isinstance(texts, Iterable):
+        raise TypeError(f"{where} expects a list of texts, got {type(texts).__name__}: {texts!r:.60}.")
 
 
 class Tokenizer:
@@ -328,8 +372,9 @@ class Tokenizer:
     Differences from Keras 2: when ``oov_token`` also occurs as a word in the texts, it keeps
     index 1 (Keras gave it a second index and left index 1 unused); ``save`` / ``load`` write
     and read a JSON file (Keras: ``to_json`` / ``tokenizer_from_json``); converting texts before
-    any ``fit_on_texts`` raises an error instead of returning empty lists. ``char_level``,
-    ``texts_to_matrix`` and ``fit_on_sequences`` are not provided.
+    any ``fit_on_texts`` raises :class:`TokenizerNotFittedError` (a ``RuntimeError``) instead of
+    returning empty lists. ``char_level``, ``texts_to_matrix`` and ``fit_on_sequences`` are not
+    provided.
 
     Examples
     --------
@@ -360,6 +405,7 @@ class Tokenizer:
         self.word_docs: dict[str, int] = {}
         self.word_index: dict[str, int] = {}
         self.index_word: dict[int, str] = {}
+        self._fitted = False
 
     def __repr__(self) -> str:
         return (f"Tokenizer(num_words={self.num_words!r}, oov_token={self.oov_token!r}, "
@@ -367,6 +413,8 @@ class Tokenizer:
 
     def _words(self, text) -> list[str]:
         if isinstance(text, list):  # already split into words, as Keras allows
+            if not all(isinstance(w, str) for w in text):
+                raise TypeError(f"Tokenizer: a text split into words must be a list of strings, got {text!r:.60}.")
             return [w.lower() for w in text] if self.lower else list(text)
         return text_to_word_sequence(_check_text(text, "Tokenizer"), self.filters, self.lower, self.split)
 
@@ -375,8 +423,7 @@ class Tokenizer:
 
         Calling it again adds to the counts, as in Keras.
         """
-        if isinstance(texts, str):
-            raise TypeError("fit_on_texts expects a list of texts, got a single string; wrap it in a list.")
+        _check_text_list(texts, "fit_on_texts")
         for text in texts:
             self.document_count += 1
             seq = self._words(text)
@@ -384,6 +431,7 @@ class Tokenizer:
                 self.word_counts[w] = self.word_counts.get(w, 0) + 1
             for w in dict.fromkeys(seq):
                 self.word_docs[w] = self.word_docs.get(w, 0) + 1
+        self._fitted = True  # even on no texts: converting then gives empty sequences, as in Keras
         self._build_index()
 
     def _build_index(self) -> None:
@@ -400,14 +448,14 @@ class Tokenizer:
         return {self.word_index[w]: c for w, c in self.word_docs.items()}
 
     def _check_fitted(self, what: str) -> None:
-        if not self.word_index and self.document_count == 0:
-            raise RuntimeError(f"This Tokenizer has not been fitted; call fit_on_texts(texts) before {what}.")
+        if not (self._fitted or self.word_index or self.document_count):
+            raise TokenizerNotFittedError(
+                f"This Tokenizer has not been fitted; call fit_on_texts(texts) before {what}.")
 
     def texts_to_sequences(self, texts: Iterable[str]) -> list[list[int]]:
         """Each text as a list of word indices; unknown words become ``oov_token`` or are dropped."""
         self._check_fitted("texts_to_sequences")
-        if isinstance(texts, str):
-            raise TypeError("texts_to_sequences expects a list of texts, got a single string; wrap it in a list.")
+        _check_text_list(texts, "texts_to_sequences")
         num_words, oov = self.num_words, self.word_index.get(self.oov_token)
         out = []
         for text in texts:
@@ -428,13 +476,22 @@ class Tokenizer:
         ``oov_token`` when it is set; so are indices at or beyond ``num_words``.
         """
         self._check_fitted("sequences_to_texts")
+        if isinstance(sequences, (str, bytes)) or not isinstance(sequences, Iterable):
+            raise TypeError(f"sequences_to_texts expects a list of sequences of word indices, got {sequences!r:.60}.")
         num_words, oov = self.num_words, self.word_index.get(self.oov_token)
         out = []
-        for seq in sequences:
+        for pos, seq in enumerate(sequences):
             vect = []
+            if isinstance(seq, (str, bytes)) or not isinstance(seq, Iterable):
+                raise TypeError(f"sequences_to_texts expects sequences of word indices; item {pos} is {seq!r:.60}.")
             for num in seq:
-                word = self.index_word.get(int(num))
-                if word is not None and not (num_words and int(num) >= num_words):
+                try:
+                    num = int(num)
+                except (TypeError, ValueError, OverflowError):
+                    raise ValueError(f"sequences_to_texts expects sequences of integer word indices; "
+                                     f"sequence {pos} holds {num!r:.60}.") from None
+                word = self.index_word.get(num)
+                if word is not None and not (num_words and num >= num_words):
                     vect.append(word)
                 elif oov is not None:
                     vect.append(self.index_word[oov])
@@ -467,7 +524,7 @@ class Tokenizer:
                 data = json.load(f)
         except FileNotFoundError:
             raise FileNotFoundError(f"No tokenizer file at {path}.") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise ModelFileError(f"{path} is not a tokenizer file: not valid JSON ({exc}).") from None
         if not isinstance(data, dict) or data.get("format") != _TOKENIZER_FORMAT:
             raise ModelFileError(f"{path} is not an aekit tokenizer file (no \"format\": \"{_TOKENIZER_FORMAT}\").")
@@ -482,9 +539,10 @@ class Tokenizer:
             tok.document_count = int(data["document_count"])
             tok.word_counts = {str(w): int(c) for w, c in data["word_counts"]}
             tok.word_docs = {str(w): int(c) for w, c in data["word_docs"]}
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(Infinity)
             raise ModelFileError(f"{path} is a damaged tokenizer file ({exc!r}).") from None
         tok._build_index()
+        tok._fitted = True
         return tok
 
 
@@ -538,6 +596,11 @@ class _EmbeddingNet(nn.Module):
             mask = (x != 0).unsqueeze(-1).to(e.dtype)
             h = (e * mask).sum(1) / mask.sum(1).clamp_min(1.0)
         return self.head(h)
+
+
+def _check_training_memory(n_weights: int, what: str, smaller: str) -> None:
+    # weights, gradients and Adam's two moments, in float32
+    check_memory(16 * n_weights, f"Training {what} with {n_weights:,} weights", f"Use {smaller}.")
 
 
 def _int_param(name: str, value, minimum: int) -> int:
@@ -770,7 +833,8 @@ class EmbeddingClassifier(BaseEstimator):
             raise ValueError(f"{name} has 0 columns: the sequences are empty.")
         if X.dtype.kind == "f":
             if not np.all(np.isfinite(X)) or not np.all(X == np.round(X)):
-                raise ValueError(f"{name} must hold integer word indices; it has non-integer values.")
+                raise ValueError(f"{name} must hold integer word indices; it has non-integer values. Encode "
+                                 "texts with one_hot or Tokenizer.texts_to_sequences, then pad_sequences.")
         elif X.dtype.kind not in "iu":
             raise ValueError(f"{name} must hold integer word indices, got dtype {X.dtype}.")
         bad = (X < 0) | (X >= vocab_size)
@@ -869,6 +933,11 @@ class EmbeddingClassifier(BaseEstimator):
 
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         spec["input_length"] = input_length
+        width = spec["embedding_dim"] * (input_length if spec["pooling"] == "flatten" else 1)
+        sizes = [width, *spec["hidden"], spec["n_outputs"]]
+        _check_training_memory(spec["vocab_size"] * spec["embedding_dim"]
+                               + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])),
+                               "an EmbeddingClassifier", "a smaller vocab_size, embedding_dim or input_length")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # initial weights
             self.model_ = _EmbeddingNet(**spec)
@@ -1335,9 +1404,12 @@ class TextAutoencoder(BaseEstimator):
             raise ValueError("None of the texts has a word of the vocabulary.")
 
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        n_words, hidden, k = len(self.vocabulary_), int(self.hidden), int(self.n_components)
+        _check_training_memory(n_words * hidden + hidden + hidden * k + k + k * n_words + n_words,
+                               "a TextAutoencoder", "a smaller n_components (--dims), hidden or max_features")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.model_ = _TextAENet(len(self.vocabulary_), int(self.hidden), int(self.n_components))
+            self.model_ = _TextAENet(n_words, hidden, k)
         split = float(self.validation_split) if len(texts) >= 20 else 0.0
         config = TrainConfig(
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,

@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 from .distributed import rank_and_world
 from .errors import ModelFileError, TrainingDivergedError
 from .hardware import resolve_device, resolve_precision
-from .serialization import write_tensors
+from .serialization import remove_stale_temporaries, write_tensors
 
 __all__ = [
     "ArrayBatches",
@@ -456,6 +456,8 @@ def train(
         torch.distributed.broadcast(seed_t, src=0)  # one seed: same split and batches on every rank
         seed = int(seed_t)
     ckpt = Path(config.checkpoint) if config.checkpoint else None
+    if ckpt is not None and rank == 0:
+        remove_stale_temporaries(ckpt)  # a SIGKILLed run's half-written checkpoint, never loaded
     resuming = bool(config.resume and ckpt is not None and ckpt.exists())
 
     # The loop owns the global RNG while it runs (dropout, noise), then gives it back untouched.

@@ -92,7 +92,7 @@ def test_reduce_bad_inputs(tmp_path):
     nan = tmp_path / "nan.csv"
     pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [1.0, 2.0, 3.0]}).to_csv(nan, index=False)
     r = run("reduce", nan, "-o", tmp_path / "z.csv", *FAST)
-    assert r.exit_code == 1 and "NaN" in r.output
+    assert r.exit_code == 1 and "1 missing or infinite values (the first in row 2, column 'a')" in r.output
     trunc = tmp_path / "trunc.npy"
     np.save(trunc, np.ones((100, 4)))
     trunc.write_bytes(trunc.read_bytes()[:200])

@@ -224,12 +224,12 @@ def _bad_inputs():
     nan[2, 1] = np.nan
     inf[3, 0] = np.inf
     return [
-        (nan, "NaN"),
-        (inf, "infinity"),
+        (nan, "1 NaN and 0 infinite values"),
+        (inf, "0 NaN and 1 infinite values"),
         (np.zeros((0, 3)), "0 sample"),
         (good[:, :2], "2 features, but AutoencoderReducer is expecting 3"),
         (good[0], "Expected 2D array"),
-        (np.array([["a", "b", "c"]] * 4), "could not convert string"),
+        (np.array([["a", "b", "c"]] * 4), "not numbers"),
     ]
 
 

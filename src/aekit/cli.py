@@ -28,7 +28,7 @@ class _AekitGroup(click.Group):
                 raise
             msg = str(exc) or type(exc).__name__
             click.echo(f"error: {msg}", err=True)
-            if isinstance(exc, MemoryError):
+            if isinstance(exc, MemoryError) and not isinstance(exc, AekitError):  # ours carry their own fix
                 click.echo("hint: use a smaller --batch-size or a subset of the data.", err=True)
             ctx.exit(1)
 
@@ -77,9 +77,12 @@ def demo(output, quick, quiet):
 @click.option("--save-model", default=None, type=click.Path(file_okay=False), help="Folder to save the model in.")
 @click.option("--epochs", default=None, type=click.IntRange(min=1), help="Maximum epochs (default: the model's).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--checkpoint", default=None, type=click.Path(dir_okay=False),
+              help="File saved after every epoch; if it exists, training resumes from it, so a killed "
+                   "run rerun with the same command ends with the same model.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and --plot) if they exist.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, overwrite, quiet):
+def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, checkpoint, overwrite, quiet):
     """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
     from .distributed import is_main_process
     from .reduce import AutoencoderReducer
@@ -88,11 +91,18 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, ove
     check_output_path(output, [input], overwrite)
     if plot_path:
         _check_png(plot_path, input, overwrite)
+    if save_model:
+        _check_model_dir(save_model, [input], overwrite)
+    if checkpoint:
+        from .serialization import check_writable
+
+        check_writable(checkpoint)
     table = read_table(input, labels=labels)
-    params = dict(n_components=dims, random_state=seed, verbose=0 if quiet else 1)
+    _check_rows(table, input)
+    params = dict(n_components=dims, random_state=seed, verbose=0 if quiet else 1, checkpoint=checkpoint)
     if epochs:
         params["max_epochs"] = epochs
-    reducer = AutoencoderReducer(**params).fit(table.X)
+    reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
         return
     Z = reducer.transform(table.X)
@@ -104,6 +114,25 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, ove
     if plot_path:
         _plot_maps(plot_path, table, Z)
         click.echo(f"Wrote the plot to {plot_path}")
+
+
+def _check_rows(table, path) -> None:
+    """Clear words, before training, for data an autoencoder cannot learn from."""
+    if len(table.X) < 2:
+        raise ValueError(f"{path} has {len(table.X)} data row; fitting needs at least 2 (in practice hundreds).")
+    _check_finite(table, path)
+
+
+def _check_finite(table, path) -> None:
+    X = table.X
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        raise ValueError(
+            f"{path} has {int(bad.sum()):,} missing or infinite values (the first in row {row + 1}, column "
+            f"{table.columns[col]!r}). Fill them in or drop those rows first, e.g. with pandas' "
+            "df.dropna() or df.fillna(df.median())."
+        )
 
 
 def _check_png(path, input, overwrite):
@@ -133,7 +162,7 @@ def _plot_maps(path, table, Z):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(file_okay=False))
+@click.argument("model", type=click.Path())  # a file reaches load(), which says what it is
 @click.argument("input", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Embedding file: .csv, .parquet, .npy or .npz.")
@@ -141,12 +170,17 @@ def _plot_maps(path, table, Z):
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 def transform(model, input, output, labels, overwrite):
     """Embed INPUT with a saved MODEL folder (from `aekit reduce --save-model`)."""
+    from .reduce import AutoencoderReducer
     from .serialization import load
     from .tables import check_output_path, read_table, write_table
 
     check_output_path(output, [input], overwrite)
     reducer = load(model)
+    if not isinstance(reducer, AutoencoderReducer):
+        raise ValueError(f"{model} holds a {type(reducer).__name__}, not an AutoencoderReducer "
+                         "(see `aekit reduce --save-model`).")
     table = read_table(input, labels=labels)
+    _check_finite(table, input)
     if table.X.shape[1] != reducer.n_features_in_:
         raise ValueError(
             f"{input} has {table.X.shape[1]} feature columns but the model was fitted on "
@@ -169,6 +203,8 @@ def _plan_outputs(inputs, outdir, overwrite):
     from .images import find_images
     from .serialization import refuse_overwrite
 
+    if not str(outdir).strip():
+        raise click.BadParameter("is empty; name the folder to write the denoised images to.", param_hint="-o")
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{outdir} is a file; -o names the output folder.")
@@ -199,6 +235,7 @@ def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrit
     from tqdm.auto import tqdm
 
     from .denoise import Denoiser
+    from .errors import InsufficientMemoryError
     from .images import ImageFileError, read_image, write_image
     from .serialization import load
 
@@ -216,7 +253,7 @@ def denoise(inputs, outdir, sigma, model_dir, tile_size, self_ensemble, overwrit
             image = read_image(src)
             level = sigma if sigma is not None else model.noise_level(image)
             clean = model.denoise(image, sigma=level)
-        except (ImageFileError, ValueError) as exc:
+        except (ImageFileError, InsufficientMemoryError, ValueError) as exc:  # one bad file stops nothing
             failed.append(src)
             tqdm.write(f"error: {exc}", file=sys.stderr)
             continue
@@ -310,6 +347,8 @@ def _read_texts(path, text_column, label_column=None):
 def _check_model_dir(path, inputs, overwrite):
     from pathlib import Path
 
+    from .serialization import check_writable
+
     p = Path(path)
     for inp in inputs:
         if p.exists() and p.resolve() == Path(inp).resolve():
@@ -318,6 +357,7 @@ def _check_model_dir(path, inputs, overwrite):
         raise FileExistsError(f"{path} is a file; the model is written as a folder. Choose another name.")
     if p.is_dir() and any(p.iterdir()) and not overwrite:
         raise FileExistsError(f"{path} already exists and is not empty; pass --overwrite to replace the model in it.")
+    check_writable(p / "config.json")
 
 
 @text.command("fit")
@@ -375,7 +415,7 @@ def _cv_accuracy(Z, labels) -> str:
 
 
 @text.command("embed")
-@click.argument("model", type=click.Path(file_okay=False))
+@click.argument("model", type=click.Path())  # a file reaches load(), which says what it is
 @click.argument("input", type=click.Path(dir_okay=False))
 @click.option("--text-column", default=None, help="CSV column holding the texts (not for .txt input).")
 @click.option("--label-column", default=None, help="CSV column to copy through to OUT.")
@@ -399,7 +439,7 @@ def text_embed(model, input, text_column, label_column, output, overwrite):
 
 
 @text.command("neighbours")
-@click.argument("model", type=click.Path(file_okay=False))
+@click.argument("model", type=click.Path())  # a file reaches load(), which says what it is
 @click.argument("word")
 @click.option("--topn", default=10, show_default=True, type=click.IntRange(min=1), help="How many words.")
 def text_neighbours(model, word, topn):

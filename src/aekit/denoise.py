@@ -565,6 +565,14 @@ class DenoisingAutoencoder(BaseEstimator):
     # -- input checks ------------------------------------------------------------------------
 
     def _as_array(self, X, what="X") -> np.ndarray:
+        if isinstance(X, (list, tuple)) and X and all(hasattr(x, "shape") for x in X):
+            shapes = sorted({tuple(np.shape(x)) for x in X})
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"{what} holds arrays of different shapes ({', '.join(map(str, shapes[:4]))}); a "
+                    "DenoisingAutoencoder needs one size. Crop or resize them to one size (or cut equal "
+                    "patches), or use aekit.Denoiser, which takes images of any size."
+                )
         X = np.asarray(X)
         if X.dtype == object or not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
                                       or X.dtype == bool):

@@ -38,6 +38,12 @@ def figure_to_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
+def _check_labels(labels, n_rows: int, name: str = "the embedding") -> None:
+    if labels is not None and (np.ndim(labels) != 1 or len(labels) != n_rows):
+        raise ValueError(f"labels has shape {np.shape(labels)} but {name} has {n_rows} rows; pass one label "
+                         "per row (or labels=None).")
+
+
 def _scatter(ax, Z, labels, title, max_points, rng):
     Z = np.asarray(Z)
     if Z.ndim != 2 or Z.shape[1] < 2:
@@ -68,6 +74,7 @@ def _scatter(ax, Z, labels, title, max_points, rng):
 def plot_latent(Z, labels=None, title: str = "latent space", max_points: int = 20000,
                 random_state: int = 0) -> Figure:
     """Scatter of the first two latent dimensions, coloured by ``labels``."""
+    _check_labels(labels, len(Z))
     fig, ax = plt.subplots(figsize=(5, 5))
     _scatter(ax, Z, labels, title, max_points, np.random.default_rng(random_state))
     return fig
@@ -76,6 +83,8 @@ def plot_latent(Z, labels=None, title: str = "latent space", max_points: int = 2
 def plot_latent_comparison(embeddings: Mapping[str, np.ndarray], labels=None, max_points: int = 20000,
                            random_state: int = 0) -> Figure:
     """Latent maps side by side (e.g. ``{"PCA": Z_pca, "Autoencoder": Z_ae}``), same colours."""
+    for name, Z in embeddings.items():
+        _check_labels(labels, len(Z), f"embedding {name!r}")
     n = len(embeddings)
     fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), squeeze=False)
     for ax, (name, Z) in zip(axes[0], embeddings.items()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -10,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .blocks import Autoencoder
+from .hardware import check_memory
 from .neighbors import fuzzy_knn_graph, optimize_layout
 from .serialization import register
 from .serialization import save as _save
@@ -76,13 +79,69 @@ def _graph_layout(Xs: np.ndarray, n_components: int, n_neighbors: int, min_dist:
     graph = fuzzy_knn_graph(Xs, n_neighbors, random_state=seed)
     k = min(n_components, f, n)
     init = np.zeros((n, n_components), dtype=np.float32)
-    init[:, :k] = PCA(k, random_state=seed).fit_transform(Xs)
+    with warnings.catch_warnings():  # constant data: PCA's variance ratio is 0/0, the start is all zeros
+        warnings.simplefilter("ignore", RuntimeWarning)
+        init[:, :k] = PCA(k, random_state=seed).fit_transform(Xs)
     init += np.random.default_rng(seed).normal(0, 1e-4, init.shape)  # split exact duplicates
     init *= 10.0 / max(np.abs(init).max(), 1e-12)
     Y = optimize_layout(graph, init, n_epochs, min_dist=min_dist,
                         negative_sample_rate=negative_sample_rate, random_state=seed)
     Y -= Y.mean(axis=0)
     return (Y / max(float(Y.std()), 1e-12)).astype(np.float32)
+
+
+def _check_numeric(X) -> None:
+    """Name the columns that are not numbers (sklearn would only say a string cannot become a float)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
+        from pandas.api.types import (  # X is a DataFrame: pandas is there
+            is_bool_dtype,
+            is_numeric_dtype,
+        )
+
+        bad = [str(c) for c, t in dtypes.items() if not (is_numeric_dtype(t) or is_bool_dtype(t))]
+        if bad:
+            raise ValueError(f"X has non-numeric columns {bad[:10]}. Drop them, or encode them as numbers "
+                             "(e.g. sklearn.preprocessing.OneHotEncoder) before fitting.")
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
+        if X.dtype.kind == "O":  # numbers held as Python objects are fine
+            try:
+                X.astype(np.float64)
+                return
+            except TypeError:  # e.g. a dict in a cell: scikit-learn's own TypeError says so
+                return
+            except ValueError:  # text in a cell
+                pass
+        raise ValueError(f"X has dtype {X.dtype}, not numbers. Convert it with X.astype(float), or drop or "
+                         "encode the text columns (e.g. sklearn.preprocessing.OneHotEncoder) first.")
+
+
+def _check_finite(X: np.ndarray) -> None:
+    """Say how many values are missing and where the first is (sklearn says only that one is)."""
+    bad = ~np.isfinite(X)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        n_nan = int(np.isnan(X).sum())
+        raise ValueError(
+            f"X contains {n_nan:,} NaN and {int(bad.sum()) - n_nan:,} infinite values (the first at row {row}, "
+            f"column {col}). Impute them (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those "
+            "rows first."
+        )
+
+
+def _check_fit_memory(shape: tuple[int, int], hidden: tuple[int, ...], n_components: int) -> None:
+    """Refuse a fit that cannot fit in memory before allocating any of it."""
+    n, d = shape
+    sizes = [d, *hidden, n_components]
+    n_weights = 2 * sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))  # encoder + mirrored decoder
+    # float32 scaled copy of X (plus the float64 scaling pass), and weights, gradients and
+    # Adam's two moments in float32
+    needed = n * d * (4 + 8) + n_weights * 4 * 4
+    check_memory(
+        needed, f"Fitting an autoencoder on {n:,} x {d:,} data ({n_weights:,} weights)",
+        "Fit on a random subset of the rows (transform works on any number afterwards), reduce the "
+        "features first (e.g. with PCA), or use smaller hidden_layer_sizes.",
+    )
 
 
 @register
@@ -293,8 +352,18 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self
         """
         hidden = self._validate_params_here()
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        _check_numeric(X)
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) == 2:  # before validate_data, which may copy X
+            _check_fit_memory(shape, hidden, int(self.n_components))
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, ensure_all_finite=False)
+        _check_finite(X)
+        if shape is None:
+            _check_fit_memory(X.shape, hidden, int(self.n_components))
         center, scale, _ = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
+        if np.all(np.ptp(X, axis=0) == 0):
+            warnings.warn(f"All {X.shape[1]} features of X are constant: every row will get the same "
+                          "code. Check that the right columns were passed.", UserWarning, stacklevel=2)
         self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         Xs = torch.from_numpy(self._scale(X))
@@ -315,6 +384,13 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.n_iter_ = len(self.history_.epoch)
         return self
 
+    def _validate_new(self, X) -> np.ndarray:
+        """Data for a fitted model: numeric, finite, as many features as at fit time."""
+        _check_numeric(X)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=False)
+        _check_finite(X)
+        return X
+
     def _predict(self, fn, A: np.ndarray, out_dtype) -> np.ndarray:
         device = next(self.model_.parameters()).device
         return predict_batches(fn, A, device=device, precision=self.precision).astype(out_dtype, copy=False)
@@ -322,7 +398,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def transform(self, X):
         """Encode ``X`` into the latent space: shape (n_samples, n_components)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_new(X)
         return self._predict(self.model_.encode, self._scale(X), X.dtype)
 
     def inverse_transform(self, X):
@@ -341,7 +417,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def reconstruct(self, X):
         """``inverse_transform(transform(X))`` in one pass."""
         check_is_fitted(self)
-        return self._reconstruct_valid(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+        return self._reconstruct_valid(self._validate_new(X))
 
     def _reconstruct_valid(self, X: np.ndarray) -> np.ndarray:
         out = self._predict(self.model_, self._scale(X), np.float32)
@@ -350,7 +426,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def reconstruction_error(self, X):
         """Per-sample mean squared reconstruction error in the input's units (higher = more unusual)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_new(X)
         return np.mean((self._reconstruct_valid(X) - X) ** 2, axis=1)
 
     def score_samples(self, X):

@@ -87,6 +87,7 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
     from .distributed import is_main_process
     from .reduce import AutoencoderReducer
     from .tables import check_output_path, read_table, write_table
+    from .training import is_out_of_core
 
     check_output_path(output, [input], overwrite)
     if plot_path:
@@ -97,16 +98,20 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
         from .serialization import check_writable
 
         check_writable(checkpoint)
-    table = read_table(input, labels=labels)
-    _check_rows(table, input)
+    table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
+    if not is_out_of_core(table.X):  # (the streamed fit checks those rows as it reads them)
+        _check_rows(table, input)
     params = dict(n_components=dims, random_state=seed, verbose=0 if quiet else 1, checkpoint=checkpoint)
     if epochs:
         params["max_epochs"] = epochs
     reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
         return
-    Z = reducer.transform(table.X)
-    write_table(output, Z, [f"z{i}" for i in range(dims)], table.labels, table.label_name)
+    if is_out_of_core(table.X) and str(output).lower().endswith(".npy"):
+        Z = reducer.transform(table.X, out=output)  # streamed straight into the file
+    else:
+        Z = reducer.transform(table.X)
+        write_table(output, Z, [f"z{i}" for i in range(dims)], table.labels, table.label_name)
     click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
     if save_model:
         reducer.save(save_model)
@@ -154,9 +159,13 @@ def _plot_maps(path, table, Z):
 
     if Z.shape[1] < 2:
         raise ValueError("--plot needs --dims 2 or more.")
-    Z_pca = PCA(n_components=2).fit_transform(table.X) if table.X.shape[1] >= 2 else None
+    X, labels = table.X, table.labels
+    if len(X) > 50_000:  # the plot shows 20,000 points at most: PCA and both maps on a sample
+        idx = np.sort(np.random.default_rng(0).choice(len(X), 50_000, replace=False))
+        X, Z, labels = np.asarray(X[idx]), np.asarray(Z[idx]), None if labels is None else labels[idx]
+    Z_pca = PCA(n_components=2).fit_transform(X) if X.shape[1] >= 2 else None
     maps = {"PCA": Z_pca, "Autoencoder": Z} if Z_pca is not None else {"Autoencoder": Z}
-    png = figure_to_png(plot_latent_comparison(maps, labels=table.labels))
+    png = figure_to_png(plot_latent_comparison(maps, labels=labels))
     with atomic_path(path) as tmp:
         tmp.write_bytes(png)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,9 +16,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .blocks import Autoencoder
 from .hardware import check_memory
 from .neighbors import fuzzy_knn_graph, optimize_layout
-from .serialization import register
+from .serialization import atomic_path, register
 from .serialization import save as _save
-from .training import History, TrainConfig, predict_batches, train
+from .training import History, TrainConfig, is_out_of_core, predict_batches, read_rows, train
 
 __all__ = ["AutoencoderReducer"]
 
@@ -127,6 +129,65 @@ def _check_finite(X: np.ndarray) -> None:
             f"column {col}). Impute them (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those "
             "rows first."
         )
+
+
+_CHUNK_ROWS = 65536  # rows encoded at a time when writing codes to a file
+
+
+def _out_of_core_shape(X) -> tuple[int, int]:
+    shape = tuple(X.shape)
+    if len(shape) != 2:
+        raise ValueError(f"X must be 2-D (rows x features), got shape {shape}.")
+    if not np.issubdtype(np.dtype(X.dtype), np.number):
+        raise ValueError(f"X has dtype {X.dtype}, not numbers.")
+    return int(shape[0]), int(shape[1])
+
+
+def _streamed_scaling(X, scaling, block_rows: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_fit_scaling` for data on disk: one pass of float64 sums, a block of rows at a time.
+
+    Also the finite check, so a NaN in row 9,000,000 is found before training, not mid-epoch.
+    """
+    n, d = _out_of_core_shape(X)
+    total, total_sq = np.zeros(d), np.zeros(d)
+    lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+    for start in range(0, n, block_rows):
+        block = read_rows(X, start, start + block_rows).astype(np.float64, copy=False)
+        bad = ~np.isfinite(block)
+        if bad.any():
+            row, col = map(int, np.argwhere(bad)[0])
+            raise ValueError(f"X has NaN or infinite values (the first at row {start + row:,}, column {col}). "
+                             "Impute them or drop those rows first.")
+        total += block.sum(axis=0)
+        total_sq += np.square(block).sum(axis=0)
+        lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
+    mean = total / n
+    var = np.maximum(total_sq / n - mean**2, 0.0)
+    if scaling == "auto":
+        scaling = "global" if lo.min() >= 0 and hi.max() <= 1 else "standard"
+    if scaling is None or scaling == "none":
+        return np.zeros(d), np.ones(d)
+    if scaling == "standard":
+        std = np.sqrt(var)
+        return mean, np.where(std > 1e-12, std, 1.0)
+    if scaling == "global":
+        s = float(np.sqrt(var.mean()))
+        return mean, np.full(d, s if s > 1e-12 else 1.0)
+    if scaling == "minmax":
+        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0)
+    raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
+
+
+class _ScaledReconstructionLoss:
+    """Reconstruction loss on raw rows read from disk: scaled per batch, not all at once."""
+
+    def __init__(self, center: np.ndarray, scale: np.ndarray):
+        self.center, self.scale = torch.from_numpy(center), torch.from_numpy(scale)
+
+    def __call__(self, model, batch):
+        (x,) = batch
+        x = (x.float() - self.center.to(x.device)) / self.scale.to(x.device)
+        return F.mse_loss(model(x).float(), x)
 
 
 def _check_fit_memory(shape: tuple[int, int], hidden: tuple[int, ...], n_components: int) -> None:
@@ -341,7 +402,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features), or data on disk
+            Data larger than memory streams from disk a block of rows at a time, with bounded
+            memory: a memory-mapped array (``np.load(path, mmap_mode="r")``), a folder of ``.npy``
+            shards (:class:`aekit.tables.NpyShards`) or a Parquet file
+            (:class:`aekit.tables.ParquetRows`). The scaling then comes from one streamed pass,
+            validation rows are the last ``validation_split`` of the rows, and the map is the
+            plain autoencoder's (``structure_weight`` "auto" means 0: the neighbour graph needs
+            every row in memory).
         y : ignored
         resume : bool, default False
             Continue from ``self.checkpoint`` if that file exists (a killed run resumes to the
@@ -352,6 +420,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self
         """
         hidden = self._validate_params_here()
+        if is_out_of_core(X):
+            return self._fit_out_of_core(X, hidden, resume)
         _check_numeric(X)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2:  # before validate_data, which may copy X
@@ -384,6 +454,52 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.n_iter_ = len(self.history_.epoch)
         return self
 
+    def _fit_out_of_core(self, X, hidden: tuple[int, ...], resume: bool):
+        """``fit`` for data on disk: statistics in one streamed pass, then shuffled blocks of rows."""
+        n, d = _out_of_core_shape(X)
+        if n < 2:
+            raise ValueError(f"X has {n} rows; fitting needs at least 2.")
+        if self.structure_weight not in ("auto", 0, 0.0):
+            raise ValueError("structure_weight > 0 needs every row in memory for the neighbour graph; use "
+                             "structure_weight=0 for data read from disk, or fit on a subset loaded in memory.")
+        _check_fit_memory((0, d), hidden, int(self.n_components))  # the data stays on disk
+        for attr in ("feature_names_in_",):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        self.n_features_in_ = d
+        center, scale = _streamed_scaling(X, self.scaling)
+        self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # weight initialisation
+            self.model_ = Autoencoder.dense(
+                d, hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
+            )
+        # the neighbour graph needs all rows at once: out of core the map is the plain autoencoder's
+        self.structure_weight_ = 0.0
+        loss_fn = _ScaledReconstructionLoss(self.center_, self.scale_)
+        self.history_ = train(self.model_, loss_fn, X, self._train_config(seed, resume))
+        self.n_iter_ = len(self.history_.epoch)
+        return self
+
+    def _predict_out_of_core(self, fn, X, out):
+        n, d = _out_of_core_shape(X)
+        if d != self.n_features_in_:
+            raise ValueError(f"X has {d} features, but AutoencoderReducer is expecting {self.n_features_in_} "
+                             "features as input.")
+        center, scale = torch.from_numpy(self.center_), torch.from_numpy(self.scale_)
+        done = [0]
+
+        def scaled(xb):
+            if not torch.isfinite(xb).all():
+                raise ValueError(f"X has NaN or infinite values in rows {done[0]:,} to {done[0] + len(xb):,}; "
+                                 "impute them or drop those rows first.")
+            done[0] += len(xb)
+            return fn((xb.float() - center.to(xb.device)) / scale.to(xb.device))
+
+        device = next(self.model_.parameters()).device
+        return predict_batches(scaled, X, device=device, precision=self.precision, out=out)
+
     def _validate_new(self, X) -> np.ndarray:
         """Data for a fitted model: numeric, finite, as many features as at fit time."""
         _check_numeric(X)
@@ -395,11 +511,42 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         device = next(self.model_.parameters()).device
         return predict_batches(fn, A, device=device, precision=self.precision).astype(out_dtype, copy=False)
 
-    def transform(self, X):
-        """Encode ``X`` into the latent space: shape (n_samples, n_components)."""
+    def transform(self, X, *, out=None):
+        """Encode ``X`` into the latent space: shape (n_samples, n_components).
+
+        ``X`` may live on disk (a memory-mapped array, :class:`aekit.tables.NpyShards`,
+        :class:`aekit.tables.ParquetRows`): it is then read and encoded a block of rows at a time.
+        ``out``, a path ending in ``.npy`` (written atomically; the result is returned memory-mapped)
+        or an array of the right shape, receives the codes instead of a new array in memory.
+        """
         check_is_fitted(self)
+        if out is not None and isinstance(out, (str, os.PathLike)):
+            return self._transform_to_npy(X, Path(out))
+        if is_out_of_core(X):
+            return self._predict_out_of_core(self.model_.encode, X, out)
         X = self._validate_new(X)
-        return self._predict(self.model_.encode, self._scale(X), X.dtype)
+        Z = self._predict(self.model_.encode, self._scale(X), X.dtype)
+        if out is not None:
+            out[...] = Z
+            return out
+        return Z
+
+    def _transform_to_npy(self, X, path: Path) -> np.ndarray:
+        if path.suffix.lower() != ".npy":
+            raise ValueError(f"out={str(path)!r}: codes are written as .npy; use a name ending in .npy.")
+        n = _out_of_core_shape(X)[0] if is_out_of_core(X) else len(X)
+        k = int(self.n_components)
+        # Plain appends rather than a writable memory map: dirty mapped pages would count in this
+        # process's resident memory until written back, however large the output.
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.lib.format.write_array_header_1_0(
+                f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                    "shape": (n, k)})
+            for start in range(0, n, _CHUNK_ROWS):
+                stop = min(n, start + _CHUNK_ROWS)
+                block = read_rows(X, start, stop) if is_out_of_core(X) else X[start:stop]
+                f.write(np.ascontiguousarray(self.transform(block), dtype=np.float32).tobytes())
+        return np.load(path, mmap_mode="r")
 
     def inverse_transform(self, X):
         """Decode latent codes back to the input space: shape (n_samples, n_features_in_)."""

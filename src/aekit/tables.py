@@ -16,7 +16,7 @@ import numpy as np
 
 from .serialization import atomic_path, refuse_overwrite
 
-__all__ = ["Table", "check_output_path", "read_table", "write_table"]
+__all__ = ["NpyShards", "ParquetRows", "Table", "check_output_path", "read_table", "write_table"]
 
 FORMATS = (".csv", ".parquet", ".npy", ".npz")
 
@@ -52,7 +52,9 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     suffix = _suffix(path)
-    _check_read_memory(path, suffix)
+    stream = suffix == ".npy" and _npy_is_large(path)
+    if not stream:
+        _check_read_memory(path, suffix)
     if labels is not None and not isinstance(labels, str):
         raise TypeError(f"labels must be a column name (a string) or None, got {labels!r}.")
     if suffix in (".csv", ".parquet"):
@@ -78,7 +80,8 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
         return Table(df.to_numpy(dtype=np.float64, na_value=np.nan), [str(c) for c in df.columns], y, labels)
     try:
         if suffix == ".npy":
-            X = np.load(path, allow_pickle=False)
+            # a large .npy is memory-mapped: aekit then streams it a block of rows at a time
+            X = np.load(path, allow_pickle=False, mmap_mode="r" if stream else None)
             y = None
             if not isinstance(X, np.ndarray):  # np.load opens any zip archive as an .npz, whatever its name
                 X.close()
@@ -166,6 +169,19 @@ def write_table(path: str | os.PathLike, X: np.ndarray, columns: list[str],
     return path
 
 
+def _npy_is_large(path: Path) -> bool:
+    """A .npy worth streaming rather than loading: more than a quarter of the memory available."""
+    from .hardware import available_memory
+    from .images import npy_header
+
+    try:
+        shape, dtype = npy_header(path)
+    except Exception:  # noqa: BLE001 - a damaged header is reported by the reader itself
+        return False
+    avail = available_memory()
+    return avail is not None and len(shape) == 2 and int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > avail / 4
+
+
 def _check_read_memory(path: Path, suffix: str) -> None:
     """Refuse, before reading, a table that would not fit in memory (as float64, as it is used)."""
     from .hardware import check_memory
@@ -191,3 +207,132 @@ def _check_read_memory(path: Path, suffix: str) -> None:
         return
     check_memory(needed, f"Reading {path}", "Use a smaller file: a random subset of the rows is enough to fit "
                  "a model, and `aekit transform` can then be run on the rest in parts.")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables larger than memory: read a block of rows at a time
+# --------------------------------------------------------------------------------------------
+
+
+class NpyShards:
+    """A folder of ``.npy`` files (same width, same dtype) seen as one tall table, read from disk.
+
+    Pass it to ``fit`` / ``transform`` like an array: batches are read a block of rows at a time,
+    so memory stays bounded whatever the total size. Shards are taken in file-name order.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(d / "part-0.npy", np.zeros((3, 2), np.float32))
+    >>> np.save(d / "part-1.npy", np.ones((2, 2), np.float32))
+    >>> shards = NpyShards(d)
+    >>> shards.shape, shards.read_rows(2, 4).tolist()
+    ((5, 2), [[0.0, 0.0], [1.0, 1.0]])
+    """
+
+    def __init__(self, folder: str | os.PathLike):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder of .npy shards.")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".npy" and not p.name.startswith("."))
+        if not files:
+            raise ValueError(f"{folder} holds no .npy files; save each shard with np.save(folder / 'part-0.npy', X).")
+        self.files = files
+        self._arrays = []
+        for f in files:
+            try:
+                a = np.load(f, mmap_mode="r", allow_pickle=False)  # headers only: nothing is read yet
+            except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as exc:
+                raise ValueError(f"{f}: cannot be read as .npy ({exc}).") from None
+            if a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
+                raise ValueError(f"{f}: a shard must be a 2-D numeric array (rows x features); got shape "
+                                 f"{a.shape}, dtype {a.dtype}.")
+            self._arrays.append(a)
+        widths = {a.shape[1] for a in self._arrays}
+        dtypes = {a.dtype for a in self._arrays}
+        if len(widths) > 1 or len(dtypes) > 1:
+            raise ValueError(f"{folder}: shards differ in width {sorted(widths)} or dtype {sorted(map(str, dtypes))}; "
+                             "every shard needs the same columns and dtype.")
+        self.dtype = self._arrays[0].dtype
+        self._ends = np.cumsum([len(a) for a in self._arrays])
+        self.shape = (int(self._ends[-1]), self._arrays[0].shape[1])
+        self.ndim = 2
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"NpyShards({len(self.files)} files, shape={self.shape}, dtype={self.dtype})"
+
+    def read_rows(self, start: int, stop: int) -> np.ndarray:
+        from .training import read_rows
+
+        start, stop = max(0, start), min(len(self), stop)
+        parts, i = [], int(np.searchsorted(self._ends, start, side="right"))
+        while start < stop:
+            begin = int(self._ends[i - 1]) if i else 0
+            end = min(stop, int(self._ends[i]))
+            parts.append(read_rows(self._arrays[i], start - begin, end - begin))
+            start, i = end, i + 1
+        return np.concatenate(parts) if parts else np.empty((0, self.shape[1]), self.dtype)
+
+
+class ParquetRows:
+    """A Parquet file's numeric columns seen as a tall table, decoded one row group at a time.
+
+    Memory holds one row group (write big files with row groups of about 100k rows). Pass it to
+    ``fit`` / ``transform`` like an array.
+    """
+
+    def __init__(self, path: str | os.PathLike, columns: list[str] | None = None):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:  # pragma: no cover - pyarrow is in the io and dev extras
+            raise ImportError("Reading Parquet needs pyarrow: pip install 'aekit[io]'.") from None
+        import pyarrow.types as pat
+
+        self.path = Path(path)
+        try:
+            self._file = pq.ParquetFile(self.path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+            raise ValueError(f"{self.path}: cannot be read as PARQUET ({exc}).") from None
+        schema = self._file.schema_arrow
+        names = list(schema.names) if columns is None else list(columns)
+        missing = [c for c in names if c not in schema.names]
+        if missing:
+            raise ValueError(f"{self.path}: no columns {missing}; the columns are {schema.names[:20]}.")
+        bad = [c for c in names if not (pat.is_integer(schema.field(c).type) or pat.is_floating(schema.field(c).type))]
+        if bad:
+            raise ValueError(f"{self.path}: columns {bad[:10]} are not numeric; pass columns=[...] without them.")
+        self.columns = names
+        meta = self._file.metadata
+        self._ends = np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])
+        self.shape = (int(self._ends[-1]) if len(self._ends) else 0, len(names))
+        self.ndim, self.dtype = 2, np.dtype(np.float32)
+        self._cached: tuple[int, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"ParquetRows({str(self.path)!r}, shape={self.shape})"
+
+    def _group(self, i: int) -> np.ndarray:
+        if self._cached is None or self._cached[0] != i:
+            table = self._file.read_row_group(i, columns=self.columns)
+            block = np.empty((table.num_rows, len(self.columns)), np.float32)
+            for j, col in enumerate(table.columns):
+                block[:, j] = col.to_numpy(zero_copy_only=False)  # nulls become NaN
+            self._cached = (i, block)
+        return self._cached[1]
+
+    def read_rows(self, start: int, stop: int) -> np.ndarray:
+        start, stop = max(0, start), min(len(self), stop)
+        parts, i = [], int(np.searchsorted(self._ends, start, side="right"))
+        while start < stop:
+            begin = int(self._ends[i - 1]) if i else 0
+            end = min(stop, int(self._ends[i]))
+            parts.append(self._group(i)[start - begin:end - begin])
+            start, i = end, i + 1
+        return np.concatenate(parts) if parts else np.empty((0, self.shape[1]), np.float32)

@@ -51,7 +51,9 @@ __all__ = [
     "MemmapBatches",
     "TrainConfig",
     "as_batches",
+    "is_out_of_core",
     "predict_batches",
+    "read_rows",
     "train",
 ]
 
@@ -238,11 +240,9 @@ class MemmapBatches:
     def _read(self, a: int, b: int) -> tuple[torch.Tensor, ...]:
         out = []
         for arr in self.arrays:
-            block = np.asarray(arr[a:b])
+            block = read_rows(arr, a, b)
             if block.dtype == np.float64:
                 block = block.astype(np.float32)
-            elif not block.flags.writeable:  # e.g. np.load(mmap_mode="r"); torch warns on read-only memory
-                block = block.copy()
             out.append(torch.from_numpy(np.ascontiguousarray(block)))
         return tuple(out)
 
@@ -278,11 +278,51 @@ def _is_memmap(a) -> bool:
     return isinstance(a, np.memmap) or (isinstance(a, np.ndarray) and isinstance(a.base, np.memmap))
 
 
+def is_out_of_core(a) -> bool:
+    """True for data read from disk as needed: a memory-mapped array, or a source with ``read_rows``
+    (:class:`aekit.tables.NpyShards`, :class:`aekit.tables.ParquetRows`)."""
+    return _is_memmap(a) or hasattr(a, "read_rows")
+
+
+def _file_rows(a) -> tuple[str, int, int] | None:
+    """``(file, byte offset of row 0, bytes per row)`` of a C-ordered memory-mapped array."""
+    if not isinstance(a, np.ndarray) or not a.flags.c_contiguous or a.ndim == 0:
+        return None
+    base = a  # the array that owns the mapping: a slice of a memmap is a memmap with a stale offset
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    if not isinstance(base, np.memmap) or base.filename is None:
+        return None
+    delta = a.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return base.filename, base.offset + delta, a.itemsize * int(np.prod(a.shape[1:], dtype=np.int64))
+
+
+def read_rows(a, start: int, stop: int) -> np.ndarray:
+    """Rows ``[start, stop)`` of ``a`` as a new in-memory array.
+
+    A memory-mapped array is read with plain file reads rather than through its mapping: pages
+    touched through a mapping count in the process's resident memory until the kernel drops them,
+    so streaming a file larger than RAM that way looks (and, under cgroup limits, acts) like
+    holding all of it. A file read leaves only the page cache, which is not the process's.
+    """
+    if hasattr(a, "read_rows"):
+        return a.read_rows(start, stop)
+    stop = min(len(a), stop)
+    start = min(max(0, start), stop)
+    src = _file_rows(a)
+    if src is None:
+        return np.array(a[start:stop])
+    filename, offset, row_bytes = src
+    count = (stop - start) * (row_bytes // a.itemsize)
+    block = np.fromfile(filename, dtype=a.dtype, count=count, offset=offset + start * row_bytes)
+    return block.reshape((stop - start, *a.shape[1:]))
+
+
 def as_batches(*arrays) -> ArrayBatches | MemmapBatches:
-    """Wrap arrays as a batch source: memory-mapped arrays stream from disk, others stay in memory."""
+    """Wrap arrays as a batch source: data on disk streams in blocks, the rest stays in memory."""
     if len(arrays) == 1 and isinstance(arrays[0], (ArrayBatches, MemmapBatches)):
         return arrays[0]
-    if any(_is_memmap(a) for a in arrays):
+    if any(is_out_of_core(a) for a in arrays):
         return MemmapBatches(*arrays)
     return ArrayBatches(*arrays)
 
@@ -617,9 +657,12 @@ def predict_batches(fn: Callable[[torch.Tensor], torch.Tensor], X, batch_size: i
     n = len(X)
     chunks = []
     for start in range(0, n, batch_size):
-        xb = X[start:start + batch_size]
-        if not torch.is_tensor(xb):
-            xb = np.asarray(xb)
+        if torch.is_tensor(X):
+            xb = X[start:start + batch_size]
+        elif is_out_of_core(X):
+            xb = read_rows(X, start, start + batch_size)
+        else:
+            xb = np.asarray(X[start:start + batch_size])
             if not xb.flags.writeable and xb.dtype != np.float64:  # torch warns on read-only memory
                 xb = xb.copy()
         xb = _as_tensor(xb)

@@ -2,7 +2,8 @@
 
 Model: 784-512-256-32 dense autoencoder with a mirrored decoder, Adam, batch 256, MNIST.
 Also measures the fp32 and bf16 GEMM peak (1024 x 1024 matmul) in the same run, so the loop's
-achieved GFLOP/s can be read against what this CPU can do.
+achieved GFLOP/s can be read against what this CPU can do, and torch.compile against eager
+(compile seconds and steady samples/s) through the same loop.
 
 The comparison trains the same model for the same epochs three ways, in one run: Keras 3 with
 the TensorFlow backend (in its own venv, ``.venv-keras``, made by ``make bench-keras``; skipped
@@ -72,6 +73,31 @@ def measure(X: torch.Tensor, precision: str, epochs: int) -> dict:
     return {"precision": precision, "rows": len(X), "epochs": epochs, "seconds": round(seconds, 2),
             "samples_per_s": round(sps), "gflops": round(sps * train_flops_per_sample() / 1e9, 1),
             "final_loss": hist.history["loss"][-1]}
+
+
+def compile_comparison(X: torch.Tensor, rows: int = 30_000) -> dict:
+    """torch.compile against eager, both through aekit's loop: compile seconds, steady samples/s."""
+    cfg = dict(batch_size=BATCH, validation_split=0.0, early_stopping=False, device="cpu", random_state=0,
+               verbose=0)
+
+    def loss_fn(m, batch):
+        return F.mse_loss(m(batch[0]).float(), batch[0])
+
+    def samples_per_s(model, epochs):
+        t0 = time.perf_counter()
+        train(model, loss_fn, X[:rows], TrainConfig(max_epochs=epochs, **cfg))
+        return rows * epochs / (time.perf_counter() - t0), time.perf_counter() - t0
+
+    torch.manual_seed(0)
+    eager = Autoencoder.dense(X.shape[1], HIDDEN, LATENT)
+    compiled = torch.compile(Autoencoder.dense(X.shape[1], HIDDEN, LATENT))
+    _, first_epoch_s = samples_per_s(compiled, 1)  # compiles (full and last, partial batch shapes)
+    samples_per_s(eager, 1)
+    eager_sps, eager_s = samples_per_s(eager, 2)
+    compiled_sps, _ = samples_per_s(compiled, 2)
+    return {"rows": rows, "eager_samples_per_s": round(eager_sps), "compiled_samples_per_s": round(compiled_sps),
+            "compile_overhead_s": round(first_epoch_s - eager_s / 2, 1),
+            "compiled_vs_eager": round(compiled_sps / eager_sps, 3)}
 
 
 KERAS_PY = Path(__file__).resolve().parents[1] / ".venv-keras" / "bin" / "python"
@@ -152,6 +178,9 @@ def main():
         r["fraction_of_peak"] = round(r["gflops"] / peak[r["precision"]], 3)
         print(f"{r['precision']}: {r['samples_per_s']:,} samples/s, {r['gflops']} GFLOP/s "
               f"({100 * r['fraction_of_peak']:.0f}% of the {r['precision']} GEMM peak)", flush=True)
+    comp = compile_comparison(X)
+    print(f"torch.compile: {comp['compiled_samples_per_s']:,} samples/s against {comp['eager_samples_per_s']:,} "
+          f"eager ({comp['compiled_vs_eager']}x), {comp['compile_overhead_s']} s to compile", flush=True)
     Xn, Xt = X.numpy(), load_mnist("test")[0]
     compare = [r for r in (keras_run(Xn, Xt, args.compare_epochs), torch_plain_run(Xn, Xt, args.compare_epochs),
                            aekit_run(Xn, Xt, args.compare_epochs)) if r is not None]
@@ -165,7 +194,7 @@ def main():
         "model": f"784-{HIDDEN[0]}-{HIDDEN[1]}-{LATENT} dense AE, mirrored decoder, Adam, batch {BATCH}",
         "gemm_peak_gflops": peak, "runs": runs,
         "speedup_bf16_over_fp32": round(runs[1]["samples_per_s"] / runs[0]["samples_per_s"], 3),
-        "comparison": compare,
+        "comparison": compare, "torch_compile": comp,
     })
     print(f"wrote {path}")
 

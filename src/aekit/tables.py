@@ -214,6 +214,20 @@ def _check_read_memory(path: Path, suffix: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _rows_across(ends: np.ndarray, start: int, stop: int, read, width: int, dtype) -> np.ndarray:
+    """Rows ``[start, stop)`` of a table kept in consecutive segments (shards, row groups) whose
+    last rows end at ``ends``; ``read(i, a, b)`` returns rows ``a:b`` of segment ``i``."""
+    stop = min(int(ends[-1]) if len(ends) else 0, stop)
+    start = min(max(0, start), stop)
+    parts, i = [], int(np.searchsorted(ends, start, side="right"))
+    while start < stop:
+        begin = int(ends[i - 1]) if i else 0
+        end = min(stop, int(ends[i]))
+        parts.append(read(i, start - begin, end - begin))
+        start, i = end, i + 1
+    return np.concatenate(parts) if parts else np.empty((0, width), dtype)
+
+
 class NpyShards:
     """A folder of ``.npy`` files (same width, same dtype) seen as one tall table, read from disk.
 
@@ -268,14 +282,8 @@ class NpyShards:
     def read_rows(self, start: int, stop: int) -> np.ndarray:
         from .training import read_rows
 
-        start, stop = max(0, start), min(len(self), stop)
-        parts, i = [], int(np.searchsorted(self._ends, start, side="right"))
-        while start < stop:
-            begin = int(self._ends[i - 1]) if i else 0
-            end = min(stop, int(self._ends[i]))
-            parts.append(read_rows(self._arrays[i], start - begin, end - begin))
-            start, i = end, i + 1
-        return np.concatenate(parts) if parts else np.empty((0, self.shape[1]), self.dtype)
+        return _rows_across(self._ends, start, stop, lambda i, a, b: read_rows(self._arrays[i], a, b),
+                            self.shape[1], self.dtype)
 
 
 class ParquetRows:
@@ -328,11 +336,4 @@ class ParquetRows:
         return self._cached[1]
 
     def read_rows(self, start: int, stop: int) -> np.ndarray:
-        start, stop = max(0, start), min(len(self), stop)
-        parts, i = [], int(np.searchsorted(self._ends, start, side="right"))
-        while start < stop:
-            begin = int(self._ends[i - 1]) if i else 0
-            end = min(stop, int(self._ends[i]))
-            parts.append(self._group(i)[start - begin:end - begin])
-            start, i = end, i + 1
-        return np.concatenate(parts) if parts else np.empty((0, self.shape[1]), np.float32)
+        return _rows_across(self._ends, start, stop, lambda i, a, b: self._group(i)[a:b], self.shape[1], self.dtype)

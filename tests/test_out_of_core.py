@@ -157,3 +157,8 @@ def test_cli_streams_a_npy_larger_than_a_quarter_of_memory(data, tmp_path, monke
     assert streamed == [np.memmap]  # read_table memory-mapped the file and fit streamed it
     model = aekit.load(tmp_path / "model")
     np.testing.assert_allclose(np.load(tmp_path / "z.npy"), model.transform(X), atol=1e-6)
+
+    # and aekit transform streams it the same way, straight into its .npy output
+    code = main(["transform", str(tmp_path / "model"), str(tmp_path / "x.npy"), "-o", str(tmp_path / "z2.npy")])
+    assert code == 0, capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(tmp_path / "z2.npy"), np.load(tmp_path / "z.npy"))

@@ -182,21 +182,29 @@ def transform(model, input, output, labels, overwrite):
     from .reduce import AutoencoderReducer
     from .serialization import load
     from .tables import check_output_path, read_table, write_table
+    from .training import is_out_of_core
 
     check_output_path(output, [input], overwrite)
     reducer = load(model)
     if not isinstance(reducer, AutoencoderReducer):
         raise ValueError(f"{model} holds a {type(reducer).__name__}, not an AutoencoderReducer "
                          "(see `aekit reduce --save-model`).")
-    table = read_table(input, labels=labels)
-    _check_finite(table, input)
+    table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
     if table.X.shape[1] != reducer.n_features_in_:
         raise ValueError(
             f"{input} has {table.X.shape[1]} feature columns but the model was fitted on "
             f"{reducer.n_features_in_}; use the same columns as for fitting."
         )
-    Z = reducer.transform(table.X)
-    write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
+    if is_out_of_core(table.X):  # streamed, each block checked for NaN as it is read
+        if str(output).lower().endswith(".npy"):
+            Z = reducer.transform(table.X, out=output)
+        else:
+            Z = reducer.transform(table.X)
+            write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
+    else:
+        _check_finite(table, input)
+        Z = reducer.transform(table.X)
+        write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
     click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
 
 

@@ -133,8 +133,11 @@ def available_memory() -> int | None:
             limit = f.read().strip()
         with open("/sys/fs/cgroup/memory.current") as f:
             used = int(f.read().strip())
+        with open("/sys/fs/cgroup/memory.stat") as f:  # page cache counts in "current" but can be dropped
+            cache = next((int(line.split()[1]) for line in f if line.startswith("file ")), 0)
         if limit != "max":
-            avail = min(avail, int(limit) - used) if avail is not None else int(limit) - used
+            room = int(limit) - used + cache
+            avail = min(avail, room) if avail is not None else room
     except (OSError, ValueError):
         pass
     return avail

@@ -28,25 +28,28 @@ __all__ = ["AutoencoderReducer"]
 STRUCTURE_WEIGHT_AUTO = 4.0
 
 
-def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature ``(center, scale)`` so that ``(X - center) / scale`` is what the network sees."""
-    n = X.shape[1]
+    return _scaling_from_moments(X.mean(axis=0), X.var(axis=0), X.min(axis=0), X.max(axis=0), scaling)
+
+
+def _scaling_from_moments(mean, var, lo, hi, scaling) -> tuple[np.ndarray, np.ndarray]:
+    """The scaling rule, from each column's mean, variance, min and max (in memory or streamed)."""
+    n = len(mean)
     if scaling == "auto":
-        scaling = "global" if X.min() >= 0 and X.max() <= 1 else "standard"
+        scaling = "global" if lo.min() >= 0 and hi.max() <= 1 else "standard"
     if scaling is None or scaling == "none":
-        return np.zeros(n), np.ones(n), None
+        return np.zeros(n), np.ones(n)
     if scaling == "standard":
-        std = X.std(axis=0)
-        return X.mean(axis=0), np.where(std > 1e-12, std, 1.0), scaling
+        std = np.sqrt(var)
+        return mean, np.where(std > 1e-12, std, 1.0)
     if scaling == "global":
         # Centre each feature but divide by one overall scale: every feature keeps its weight in
         # the loss, so minimising it minimises the reconstruction error in the input's own units.
-        center = X.mean(axis=0)
-        s = float(np.sqrt(np.mean((X - center) ** 2)))
-        return center, np.full(n, s if s > 1e-12 else 1.0), scaling
+        s = float(np.sqrt(np.mean(var)))
+        return mean, np.full(n, s if s > 1e-12 else 1.0)
     if scaling == "minmax":
-        lo, hi = X.min(axis=0), X.max(axis=0)
-        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0), scaling
+        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0)
     raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
 
 
@@ -162,20 +165,7 @@ def _streamed_scaling(X, scaling, block_rows: int = 16384) -> tuple[np.ndarray, 
         total_sq += np.square(block).sum(axis=0)
         lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
     mean = total / n
-    var = np.maximum(total_sq / n - mean**2, 0.0)
-    if scaling == "auto":
-        scaling = "global" if lo.min() >= 0 and hi.max() <= 1 else "standard"
-    if scaling is None or scaling == "none":
-        return np.zeros(d), np.ones(d)
-    if scaling == "standard":
-        std = np.sqrt(var)
-        return mean, np.where(std > 1e-12, std, 1.0)
-    if scaling == "global":
-        s = float(np.sqrt(var.mean()))
-        return mean, np.full(d, s if s > 1e-12 else 1.0)
-    if scaling == "minmax":
-        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0)
-    raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
+    return _scaling_from_moments(mean, np.maximum(total_sq / n - mean**2, 0.0), lo, hi, scaling)
 
 
 class _ScaledReconstructionLoss:
@@ -430,19 +420,12 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         _check_finite(X)
         if shape is None:
             _check_fit_memory(X.shape, hidden, int(self.n_components))
-        center, scale, _ = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
+        center, scale = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
         if np.all(np.ptp(X, axis=0) == 0):
             warnings.warn(f"All {X.shape[1]} features of X are constant: every row will get the same "
                           "code. Check that the right columns were passed.", UserWarning, stacklevel=2)
-        self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        seed = self._init_model(X.shape[1], hidden, center, scale)
         Xs = torch.from_numpy(self._scale(X))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)  # weight initialisation
-            self.model_ = Autoencoder.dense(
-                X.shape[1], hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
-            )
-
         self.structure_weight_ = self._resolve_structure_weight()
         if self.structure_weight_ > 0 and len(X) > 2:
             layout = _graph_layout(Xs.numpy(), int(self.n_components), self.n_neighbors, self.min_dist,
@@ -450,6 +433,20 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             loss_fn, data = _structure_loss(self.structure_weight_), (Xs, torch.from_numpy(layout))
         else:
             loss_fn, data = _reconstruction_loss, Xs
+        return self._train(loss_fn, data, seed, resume)
+
+    def _init_model(self, n_features: int, hidden: tuple[int, ...], center, scale) -> int:
+        """Keep the scaling, draw the run's seed and build the network from it; return the seed."""
+        self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # weight initialisation
+            self.model_ = Autoencoder.dense(
+                n_features, hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
+            )
+        return seed
+
+    def _train(self, loss_fn, data, seed: int, resume: bool):
         self.history_ = train(self.model_, loss_fn, data, self._train_config(seed, resume))
         self.n_iter_ = len(self.history_.epoch)
         return self
@@ -463,24 +460,13 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             raise ValueError("structure_weight > 0 needs every row in memory for the neighbour graph; use "
                              "structure_weight=0 for data read from disk, or fit on a subset loaded in memory.")
         _check_fit_memory((0, d), hidden, int(self.n_components))  # the data stays on disk
-        for attr in ("feature_names_in_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
+        if hasattr(self, "feature_names_in_"):  # left from an earlier fit on a DataFrame
+            del self.feature_names_in_
         self.n_features_in_ = d
-        center, scale = _streamed_scaling(X, self.scaling)
-        self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)  # weight initialisation
-            self.model_ = Autoencoder.dense(
-                d, hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
-            )
+        seed = self._init_model(d, hidden, *_streamed_scaling(X, self.scaling))
         # the neighbour graph needs all rows at once: out of core the map is the plain autoencoder's
         self.structure_weight_ = 0.0
-        loss_fn = _ScaledReconstructionLoss(self.center_, self.scale_)
-        self.history_ = train(self.model_, loss_fn, X, self._train_config(seed, resume))
-        self.n_iter_ = len(self.history_.epoch)
-        return self
+        return self._train(_ScaledReconstructionLoss(self.center_, self.scale_), X, seed, resume)
 
     def _predict_out_of_core(self, fn, X, out):
         n, d = _out_of_core_shape(X)

@@ -62,6 +62,11 @@ def _check_sizes(name: str, sizes: Sequence[int]) -> list[int]:
     return sizes
 
 
+def dense_weight_count(sizes: Sequence[int]) -> int:
+    """Weights and biases of the dense layers ``sizes[0] -> sizes[1] -> ...``."""
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
 class _DenseChain(nn.Module):
     """``Linear`` layers through ``sizes``; activation (+ batch norm, dropout) between layers."""
 

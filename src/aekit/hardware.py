@@ -12,7 +12,7 @@ import os
 
 import torch
 
-__all__ = ["available_memory", "check_memory", "cpu_has_fast_bf16", "describe_machine", "resolve_device",
+__all__ = ["available_memory", "check_memory", "check_training_memory", "cpu_has_fast_bf16", "describe_machine", "resolve_device",
            "resolve_precision"]
 
 
@@ -161,3 +161,9 @@ def check_memory(needed: float, what: str, fix: str) -> None:
         raise InsufficientMemoryError(
             f"{what} needs about {_gb(needed)} of memory, but only {_gb(max(avail, 0))} is available. {fix}"
         )
+
+
+def check_training_memory(n_weights: int, what: str, fix: str, data_bytes: float = 0) -> None:
+    """:func:`check_memory` for training a network of ``n_weights`` float32 weights: the weights,
+    their gradients and Adam's two moments (16 bytes a weight), plus ``data_bytes`` of data copies."""
+    check_memory(data_bytes + 16 * n_weights, what, fix)

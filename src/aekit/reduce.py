@@ -13,8 +13,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .blocks import Autoencoder
-from .hardware import check_memory
+from .blocks import Autoencoder, dense_weight_count
+from .hardware import check_training_memory
 from .neighbors import fuzzy_knn_graph, optimize_layout
 from .serialization import atomic_path, register
 from .serialization import save as _save
@@ -183,15 +183,12 @@ class _ScaledReconstructionLoss:
 def _check_fit_memory(shape: tuple[int, int], hidden: tuple[int, ...], n_components: int) -> None:
     """Refuse a fit that cannot fit in memory before allocating any of it."""
     n, d = shape
-    sizes = [d, *hidden, n_components]
-    n_weights = 2 * sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))  # encoder + mirrored decoder
-    # float32 scaled copy of X (plus the float64 scaling pass), and weights, gradients and
-    # Adam's two moments in float32
-    needed = n * d * (4 + 8) + n_weights * 4 * 4
-    check_memory(
-        needed, f"Fitting an autoencoder on {n:,} x {d:,} data ({n_weights:,} weights)",
+    n_weights = 2 * dense_weight_count([d, *hidden, n_components])  # encoder + mirrored decoder
+    check_training_memory(
+        n_weights, f"Fitting an autoencoder on {n:,} x {d:,} data ({n_weights:,} weights)",
         "Fit on a random subset of the rows (transform works on any number afterwards), reduce the "
         "features first (e.g. with PCA), or use smaller hidden_layer_sizes.",
+        data_bytes=n * d * (4 + 8),  # the float32 scaled copy of X, plus the float64 scaling pass
     )
 
 

@@ -30,8 +30,9 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._version import __version__
+from .blocks import dense_weight_count
 from .errors import ModelFileError, TokenizerNotFittedError
-from .hardware import check_memory
+from .hardware import check_training_memory
 from .serialization import register, write_json
 from .serialization import save as _save
 from .training import History, TrainConfig, predict_batches, train
@@ -599,8 +600,7 @@ class _EmbeddingNet(nn.Module):
 
 
 def _check_training_memory(n_weights: int, what: str, smaller: str) -> None:
-    # weights, gradients and Adam's two moments, in float32
-    check_memory(16 * n_weights, f"Training {what} with {n_weights:,} weights", f"Use {smaller}.")
+    check_training_memory(n_weights, f"Training {what} with {n_weights:,} weights", f"Use {smaller}.")
 
 
 def _int_param(name: str, value, minimum: int) -> int:
@@ -935,8 +935,7 @@ class EmbeddingClassifier(BaseEstimator):
         spec["input_length"] = input_length
         width = spec["embedding_dim"] * (input_length if spec["pooling"] == "flatten" else 1)
         sizes = [width, *spec["hidden"], spec["n_outputs"]]
-        _check_training_memory(spec["vocab_size"] * spec["embedding_dim"]
-                               + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])),
+        _check_training_memory(spec["vocab_size"] * spec["embedding_dim"] + dense_weight_count(sizes),
                                "an EmbeddingClassifier", "a smaller vocab_size, embedding_dim or input_length")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # initial weights

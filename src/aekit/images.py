@@ -18,7 +18,7 @@ import numpy as np
 from .errors import AekitError, InsufficientMemoryError
 from .serialization import atomic_path
 
-__all__ = ["IMAGE_SUFFIXES", "ImageFileError", "find_images", "from_unit_float", "read_image",
+__all__ = ["IMAGE_SUFFIXES", "ImageFileError", "find_images", "from_unit_float", "load_npy", "read_image",
            "to_unit_float", "write_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".npy")
@@ -96,6 +96,31 @@ def _check_image_memory(path: Path, width: int, height: int, channels: int, item
                  f"Decoding {path} ({width:,} x {height:,} pixels, {channels} channel(s))", _MEMORY_FIX)
 
 
+def load_npy(path: str | os.PathLike) -> np.ndarray:
+    """A ``.npy`` array, never unpickled; a pickle, an ``.npz`` or a damaged file raises
+    :class:`ImageFileError` naming the file. The caller checks the shape (and, from
+    :func:`npy_header`, the memory) it needs."""
+    path = Path(path)
+    try:
+        array = np.load(path, allow_pickle=False)  # never unpickle: a file must not run code
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} does not exist.") from None
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile) as exc:
+        # a damaged header fails in numpy's header parser (SyntaxError, TokenError); a file
+        # starting like a zip archive in zipfile
+        if "pickled" in str(exc) or "Object arrays" in str(exc):
+            raise ImageFileError(f"{path} holds Python objects (a pickle), which aekit never loads because "
+                                 "unpickling can run code; save images as numeric arrays.") from None
+        raise ImageFileError(f"{path} is not a readable .npy array ({exc}).") from None
+    except MemoryError as exc:
+        raise ImageFileError(f"{path} declares an array too large to load ({exc}); the file may be "
+                             "corrupt.") from None
+    if not isinstance(array, np.ndarray):  # np.load opens a zip archive (.npz) whatever its name
+        array.close()
+        raise ImageFileError(f"{path} is an .npz archive, not a .npy array; save arrays with np.save.")
+    return array
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file into a numpy array (see the module notes for modes and dtypes).
 
@@ -110,23 +135,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         else:
             if len(shape) in (2, 3):
                 _check_image_memory(path, shape[1], shape[0], shape[2] if len(shape) == 3 else 1, dtype.itemsize)
-        try:
-            image = np.load(path, allow_pickle=False)  # never unpickle: a file must not run code
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{path} does not exist.") from None
-        except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile) as exc:
-            # a damaged header fails in numpy's header parser (SyntaxError, TokenError); a file
-            # starting like a zip archive in zipfile
-            if "pickled" in str(exc) or "Object arrays" in str(exc):
-                raise ImageFileError(f"{path} holds Python objects (a pickle), which aekit never loads because "
-                                     "unpickling can run code; save images as numeric arrays.") from None
-            raise ImageFileError(f"{path} is not a readable .npy array ({exc}).") from None
-        except MemoryError as exc:
-            raise ImageFileError(f"{path} declares an array too large to load ({exc}); the file may be "
-                                 "corrupt.") from None
-        if not isinstance(image, np.ndarray):  # np.load opens a zip archive (.npz) whatever its name
-            image.close()
-            raise ImageFileError(f"{path} is an .npz archive, not a .npy array; save one image with np.save.")
+        image = load_npy(path)
         if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3, 4))):
             raise ImageFileError(f"{path} holds an array of shape {image.shape}; an image is (H, W) or (H, W, 1|3|4).")
         if image.dtype.kind not in "biuf" or image.size == 0:

@@ -159,10 +159,6 @@ def _describe_attributes(table: dict[str, np.ndarray]) -> list[dict]:
     return specs
 
 
-def _condition_width(specs) -> int:
-    return sum(1 if s["kind"] == "binary" else len(s["classes"]) for s in specs)
-
-
 def _condition(specs, table: dict[str, np.ndarray], n: int) -> np.ndarray:
     """The decoder's condition vector: a binary attribute's value (any strength), a categorical
     one as a one-hot block."""
@@ -263,7 +259,7 @@ class FaderNetwork(nn.Module):
 
     def decode(self, z: torch.Tensor, condition: torch.Tensor | None, size) -> torch.Tensor:
         h, w = size
-        return self.decoder(z, condition if self.config["condition_dim"] else None)[..., :h, :w]
+        return self.decoder(z, condition)[..., :h, :w]  # a decoder with condition_dim=0 ignores it
 
 
 def _frozen_call(module: nn.Module, *args):
@@ -452,11 +448,9 @@ class AttributeEditor(BaseEstimator):
         means = {}
         for s in self.attributes_:
             v = table[s["name"]]
-            keys = [int(c) if isinstance(c, numbers.Number) else str(c) for c in v]
-            means[s["name"]] = np.stack([
-                z[[k == c for k in keys]].mean(axis=0) if any(k == c for k in keys) else z.mean(axis=0)
-                for c in s["classes"]
-            ]).astype(np.float32)
+            rows_of = [v == c for c in s["classes"]]
+            means[s["name"]] = np.stack([z[rows].mean(axis=0) if rows.any() else z.mean(axis=0)
+                                         for rows in rows_of]).astype(np.float32)
         return means
 
     # -- the latent ------------------------------------------------------------------------------
@@ -466,7 +460,8 @@ class AttributeEditor(BaseEstimator):
         return predict_batches(self.model_.encode, x, batch_size=256, device=device, precision=self.precision)
 
     def encode(self, images) -> np.ndarray:
-        """The latent of each image, flattened: ``(n, channels[-1] * H/8 * W/8`` for the default three stages)``."""
+        """The latent of each image, flattened: ``(n, channels[-1] * H/8 * W/8)`` with the default
+        three stages."""
         check_is_fitted(self)
         x, _ = _as_images(images)
         z = self._latents(x)
@@ -496,7 +491,7 @@ class AttributeEditor(BaseEstimator):
 
     def _targets(self, n: int, current: dict[str, np.ndarray], attributes, changes) -> dict:
         known = [s["name"] for s in self.attributes_]
-        requested = dict(_attribute_table(attributes, n)) if attributes is not None else {}
+        requested = _attribute_table(attributes, n) if attributes is not None else {}
         requested.update(changes)
         for name in requested:
             if name not in known:
@@ -521,16 +516,16 @@ class AttributeEditor(BaseEstimator):
         return target
 
     def _known_current(self, x, source_attributes) -> dict:
-        if source_attributes is None:
-            return self._decode_labels(self._classify(x))
-        table = _attribute_table(source_attributes, len(x))
-        current = self._decode_labels(self._classify(x))
-        for name, v in table.items():
-            if name not in current:
-                known = ", ".join(s["name"] for s in self.attributes_)
-                raise ValueError(f"Unknown attribute {name!r} in source_attributes; this model knows {known}.")
-            current[name] = v
-        return current
+        """The images' current attributes: those given, the built-in classifier's for the rest."""
+        given = {} if source_attributes is None else _attribute_table(source_attributes, len(x))
+        names = [s["name"] for s in self.attributes_]
+        for name in given:
+            if name not in names:
+                raise ValueError(f"Unknown attribute {name!r} in source_attributes; this model knows "
+                                 f"{', '.join(names)}.")
+        if len(given) == len(names):
+            return given
+        return {**self._decode_labels(self._classify(x)), **given}
 
     def _shifted_latent(self, z: torch.Tensor, current: dict, target: dict, rows: slice) -> torch.Tensor:
         """Latent vector arithmetic: move each latent by (mean latent of the target class) minus

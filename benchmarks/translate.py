@@ -111,6 +111,11 @@ def fit_classifier(images, labels: np.ndarray, n_classes: list[int], epochs: int
 # --------------------------------------------------------------------------------------------
 
 
+def mean_of(metric, truths, images) -> float:
+    """``metric`` (psnr, ssim) averaged over image pairs."""
+    return float(np.mean([metric(t, x) for t, x in zip(truths, images)]))
+
+
 def psnr_outside(edit: np.ndarray, truth: np.ndarray, region: np.ndarray) -> float:
     keep = ~region
     if not keep.any():
@@ -119,12 +124,12 @@ def psnr_outside(edit: np.ndarray, truth: np.ndarray, region: np.ndarray) -> flo
     return 10 * np.log10(1 / max(mse, 1e-12))
 
 
-def score_edits(name, edits, originals, truths, regions, classify, attr_index, target, other_true):
+def score_edits(edits, truths, regions, classify, attr_index, target, other_true):
     pred = classify(edits)
     others = [j for j in range(len(ATTRIBUTES)) if j != attr_index]
     return {
-        "psnr": float(np.mean([psnr(t, e) for t, e in zip(truths, edits)])),
-        "ssim": float(np.mean([ssim(t, e) for t, e in zip(truths, edits)])),
+        "psnr": mean_of(psnr, truths, edits),
+        "ssim": mean_of(ssim, truths, edits),
         "classifier_accuracy": float((pred[:, attr_index] == target).mean()),
         "others_kept": float((pred[:, others] == other_true[:, others]).mean()),
         "psnr_outside_region": float(np.mean([psnr_outside(e, t, r) for e, t, r in zip(edits, truths, regions)])),
@@ -177,7 +182,7 @@ def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
         results["latent_probe"][method] = latent_probe(ed, test.images, test_labels)
         results["latent_discriminator_accuracy"][method] = ed.history_.history["discriminator_accuracy"][-1]
         rec = ed.reconstruct(test.images)
-        results["reconstruction_psnr"][method] = float(np.mean([psnr(a, b) for a, b in zip(test.images, rec)]))
+        results["reconstruction_psnr"][method] = mean_of(psnr, test.images, rec)
 
     figures = {}
     for j, name in enumerate(ATTRIBUTES):
@@ -190,13 +195,12 @@ def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
             true_after = test_labels[idx].copy()
             true_after[:, j] = target
             key = f"{name}_{direction}"
-            rows = {"no-op": score_edits(name, originals, originals, truths, regions, classify, j, target,
-                                         true_after)}
+            rows = {"no-op": score_edits(originals, truths, regions, classify, j, target, true_after)}
             for method, ed in editors.items():
                 for mode in ("residual", "mask", "decode"):
                     out = ed.edit(originals, mode=mode, **{name: target})
-                    rows[f"{method} ({mode})"] = score_edits(name, out, originals, truths, regions, classify,
-                                                             j, target, true_after)
+                    rows[f"{method} ({mode})"] = score_edits(out, truths, regions, classify, j, target,
+                                                             true_after)
                     if method == "fader" and mode == "residual":
                         figures[key] = (originals[:8], out[:8], truths[:8])
             results["edits"][key] = rows
@@ -221,16 +225,16 @@ def translator_faces(cfg, seed, test, classify, loss, log, editor=None) -> dict:
     j = ATTRIBUTES.index("glasses")
     result = {
         f"translator (loss={loss})": {
-            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
-            "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
+            "psnr": mean_of(psnr, truth, out),
+            "ssim": mean_of(ssim, truth, out),
             "classifier_accuracy": float((classify(out)[:, j] == 0).mean()),
             "fit_seconds": tr_seconds, "n_pairs": cfg["tr_pairs"]},
-        "no-op": {"psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, x_on)]))},
+        "no-op": {"psnr": mean_of(psnr, truth, x_on)},
     }
     if editor is not None:
         editor_out = editor.edit(x_on, glasses=0)
         result["attribute_editor (fader, residual)"] = {
-            "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, editor_out)])),
+            "psnr": mean_of(psnr, truth, editor_out),
             "classifier_accuracy": float((classify(editor_out)[:, j] == 0).mean())}
     log(f"translator glasses off: {result}")
     return result
@@ -328,9 +332,9 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     truth = thicken(originals)
     out = translator.transform(originals)
     results["translator_thicken"] = {
-        "psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, out)])),
-        "ssim": float(np.mean([ssim(a, b) for a, b in zip(truth, out)])),
-        "no_op_psnr": float(np.mean([psnr(a, b) for a, b in zip(truth, originals)])),
+        "psnr": mean_of(psnr, truth, out),
+        "ssim": mean_of(ssim, truth, out),
+        "no_op_psnr": mean_of(psnr, truth, originals),
         "fit_seconds": time.perf_counter() - t,
         "n_pairs": cfg["mnist_tr_pairs"],
     }

@@ -162,6 +162,75 @@ def test_bad_parameters_are_named(params, match):
 
 
 # --------------------------------------------------------------------------------------------
+# Semi-supervised: labels for some texts
+# --------------------------------------------------------------------------------------------
+
+GOOD, BAD = "great superb lovely".split(), "awful dreadful dull".split()
+
+
+def _sentiment_corpus(n: int = 120, seed: int = 0):
+    """Two strong topics; the label is a weaker signal across them (one word in six)."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        topic, positive = (PETS if i % 2 == 0 else MONEY), (i // 2) % 2
+        texts.append(" ".join([*rng.choice(topic, 5), rng.choice(GOOD if positive else BAD)]))
+        labels.append(positive)
+    return texts, np.array(labels)
+
+
+def test_labels_make_the_embedding_separate_them_on_unlabelled_texts():
+    texts, labels = _sentiment_corpus()
+    hidden = np.arange(len(texts)) % 3 == 0
+    y = np.where(hidden, -1, labels)  # scikit-learn's mark for an unlabelled sample
+    params = {**FAST, "n_components": 2}
+
+    def accuracy_on_hidden(Z):  # nearest class centroid of the labelled texts
+        Z = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+        centroids = np.stack([Z[~hidden & (labels == k)].mean(0) for k in (0, 1)])
+        return ((Z[hidden] @ centroids.T).argmax(1) == labels[hidden]).mean()
+
+    plain = TextAutoencoder(**params).fit(texts)
+    semi = TextAutoencoder(**params).fit(texts, y)
+    assert plain.classes_ is None and semi.classes_.tolist() == [0, 1]
+    assert accuracy_on_hidden(semi.embedding_) > 0.9
+    assert accuracy_on_hidden(semi.embedding_) > accuracy_on_hidden(plain.embedding_) + 0.2
+    h = semi.history_.history
+    assert {"reconstruction", "label_loss", "val_label_loss"} <= set(h)
+    assert h["label_loss"][-1] < 0.8 * h["label_loss"][0]  # 3 in 4 words dropped: often the label's
+    np.testing.assert_allclose(h["loss"], np.add(h["reconstruction"], h["label_loss"]), rtol=1e-4)
+
+
+def test_string_labels_with_none_and_nan_round_trip(tmp_path):
+    texts, labels = _sentiment_corpus(60)
+    y = [None if i % 6 == 0 else (float("nan") if i % 6 == 3 else ("good" if v else "bad"))
+         for i, v in enumerate(labels)]
+    m = TextAutoencoder(**{**FAST, "max_epochs": 3, "label_weight": 0.5})
+    Z = m.fit_transform(texts, y)
+    assert m.classes_.tolist() == ["bad", "good"] and Z.shape == (60, 4)
+    m.save(tmp_path / "m")
+    back = aekit.load(tmp_path / "m")
+    assert back.classes_.tolist() == ["bad", "good"] and back.get_params() == m.get_params()
+    np.testing.assert_array_equal(back.transform(texts[:5]), m.transform(texts[:5]))
+
+
+def test_bad_labels_are_named():
+    texts, labels = _sentiment_corpus(20)
+    with pytest.raises(ValueError, match="one label per text: got shape \\(19,\\) for 20 texts"):
+        TextAutoencoder(**FAST).fit(texts, labels[:19])
+    with pytest.raises(ValueError, match="1 class"):
+        TextAutoencoder(**FAST).fit(texts, np.where(labels == 1, 1, -1))
+    with pytest.raises(ValueError, match="2 or more classes|two or more classes"):
+        TextAutoencoder(**FAST).fit(texts, [-1] * 20)
+    with pytest.raises(TypeError, match="mixes labels"):
+        TextAutoencoder(**FAST).fit(texts, ["a", 1] * 10)
+    with pytest.raises(TypeError, match="list or array of labels"):
+        TextAutoencoder(**FAST).fit(texts, "labels")
+    with pytest.raises(ValueError, match="label_weight"):
+        TextAutoencoder(**{**FAST, "label_weight": -1}).fit(texts, labels)
+
+
+# --------------------------------------------------------------------------------------------
 # EmbeddingClassifier pre-trained by a TextAutoencoder
 # --------------------------------------------------------------------------------------------
 
@@ -268,6 +337,20 @@ def test_cli_refusals(fitted_dir, corpus_csv, tmp_path):
     assert r.exit_code == 1 and "No model at" in r.output
     r = run("text", "embed", fitted_dir, tmp_path / "docs.json", "-o", tmp_path / "z.csv")
     assert r.exit_code == 1 and "no such file" in r.output
+
+
+def test_cli_fit_with_labels(corpus_csv, tmp_path):
+    df = pd.read_csv(corpus_csv)
+    df.loc[::3, "topic"] = ""  # a third unlabelled
+    csv = tmp_path / "partly_labelled.csv"
+    df.to_csv(csv, index=False)
+    r = run("text", "fit", csv, "--text-column", "review", "--label-column", "topic", "--use-labels",
+            "-o", tmp_path / "m", "--dims", 4, "--epochs", 3, "--min-df", 1, "-q")
+    assert r.exit_code == 0, r.output
+    assert "53 labelled texts (2 classes)" in r.output and "cross-validated accuracy:" not in r.output
+    assert aekit.load(tmp_path / "m").classes_.tolist() == ["money", "pets"]
+    r = run("text", "fit", csv, "--text-column", "review", "--use-labels", "-o", tmp_path / "m2")
+    assert r.exit_code == 2 and "--label-column" in r.output and not (tmp_path / "m2").exists()
 
 
 def test_word_pairs_become_tokens(tmp_path):

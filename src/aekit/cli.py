@@ -382,8 +382,11 @@ def _check_model_dir(path, inputs, overwrite):
 @click.argument("corpus", type=click.Path(dir_okay=False))
 @click.option("--text-column", default=None, help="CSV column holding the texts (not for .txt input).")
 @click.option("--label-column", default=None,
-              help="CSV column of labels: not used to fit, but to report the 5-fold cross-validated "
-              "accuracy of a logistic regression on the embeddings.")
+              help="CSV column of labels: by default not used to fit, but to report the 5-fold "
+              "cross-validated accuracy of a logistic regression on the embeddings.")
+@click.option("--use-labels", is_flag=True,
+              help="Fit with the --label-column labels too (semi-supervised; empty cells mark "
+              "unlabelled texts), so that the embedding keeps what tells the labels apart.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=True), help="Model folder to write.")
 @click.option("--dims", default=64, show_default=True, type=click.IntRange(min=1), help="Embedding length.")
 @click.option("--epochs", default=None, type=click.IntRange(min=1), help="Maximum epochs (default: the model's).")
@@ -392,23 +395,34 @@ def _check_model_dir(path, inputs, overwrite):
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--overwrite", is_flag=True, help="Replace the model in OUTPUT if there is one.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def text_fit(corpus, text_column, label_column, output, dims, epochs, min_df, seed, overwrite, quiet):
+def text_fit(corpus, text_column, label_column, use_labels, output, dims, epochs, min_df, seed, overwrite,
+             quiet):
     """Fit a TextAutoencoder on CORPUS (.csv with --text-column, or .txt with one text per line)."""
     from .distributed import is_main_process
     from .text import TextAutoencoder
 
+    if use_labels and not label_column:
+        raise click.UsageError("--use-labels fits with the labels of --label-column: name that column too.")
     _check_model_dir(output, [corpus], overwrite)
     texts, labels = _read_texts(corpus, text_column, label_column)
     params = dict(n_components=dims, min_df=min_df, random_state=seed, verbose=0 if quiet else 1)
     if epochs:
         params["max_epochs"] = epochs
-    tae = TextAutoencoder(**params).fit(texts)
+    y = None
+    if use_labels:  # the CSV is read as strings: an empty cell is an unlabelled text
+        y = [None if label == "" else label for label in labels]
+    tae = TextAutoencoder(**params).fit(texts, y)
     if not is_main_process():  # under torchrun, rank 0 alone writes the model
         return
     tae.save(output)
     click.echo(f"Fitted a {dims}-d TextAutoencoder on {len(texts):,} texts "
                f"({len(tae.vocabulary_):,} words, {tae.n_iter_} epochs); saved to {output}")
-    if labels is not None:
+    if y is not None:
+        n_labelled = sum(label is not None for label in y)
+        click.echo(f"Fitted with {n_labelled:,} labelled texts ({len(tae.classes_)} classes). The labels "
+                   "shaped the embedding, so a cross-validated accuracy on it would be optimistic: "
+                   "measure on texts left out of the fit (aekit text embed).")
+    elif labels is not None:
         click.echo(_cv_accuracy(tae.embedding_, labels))
 
 

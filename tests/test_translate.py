@@ -164,7 +164,7 @@ def test_unknown_attribute_and_bad_values_are_named(fader, faces):
         fader.edit(x, glasses="yes")
     with pytest.raises(ValueError, match=r"glasses has 3 values for 2 images"):
         fader.edit(x, glasses=[0, 1, 0])
-    with pytest.raises(ValueError, match=r"mode must be 'residual', 'mask' or 'decode'"):
+    with pytest.raises(ValueError, match=r"mode must be 'auto', 'residual', 'mask' or 'decode'"):
         fader.edit(x, glasses=0, mode="blend")
     with pytest.raises(ValueError, match=r"must be uint8 or floats in \[0, 1\].*Divide by 255"):
         fader.edit(x * 255, glasses=0)
@@ -196,6 +196,9 @@ def test_categorical_attribute_on_digits(digits):
     assert ed.attributes_[0] == {"name": "digit", "kind": "categorical", "classes": list(range(10))}
     out = ed.edit(X[:4], digit=3)
     assert out.shape == (4, 28, 28)
+    # a categorical change is a new shape: "auto" masks instead of adding a residual
+    np.testing.assert_array_equal(out, ed.edit(X[:4], digit=3, mode="mask"))
+    assert not np.array_equal(out, ed.edit(X[:4], digit=3, mode="residual"))
     assert ed.predict_attributes(X[:4])["digit"].shape == (4,)
     with pytest.raises(ValueError, match=r"attribute 'digit' has no class 12; the model knows \[0, 1"):
         ed.edit(X[:4], digit=12)
@@ -209,6 +212,7 @@ def test_save_and_load_round_trip(method, fader, vector, faces, tmp_path):
     assert isinstance(back, AttributeEditor) and back.attributes_ == ed.attributes_
     x = faces.images[:4]
     np.testing.assert_array_equal(back.edit(x, beard=1), ed.edit(x, beard=1))
+    np.testing.assert_array_equal(ed.edit(x, beard=1), ed.edit(x, beard=1, mode="residual"))  # "auto"
     assert not any(p.suffix in (".pkl", ".pt") for p in (tmp_path / "m").iterdir())
 
 

@@ -673,9 +673,11 @@ def _parse_settings(settings, editor) -> dict:
               help="A folder for image inputs (same names and formats), a .npy for a .npy input.")
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Attribute to set, e.g. --set glasses=0 --set blond=1 (AttributeEditor models).")
-@click.option("--mode", default="residual", show_default=True, type=click.Choice(["residual", "mask", "decode"]),
+@click.option("--mode", default="auto", show_default=True,
+              type=click.Choice(["auto", "residual", "mask", "decode"]),
               help="residual: add the predicted change to the input; mask: the decoder's image where the "
-                   "edit changes it, the input elsewhere; decode: the decoder's whole image.")
+                   "edit changes it, the input elsewhere; decode: the decoder's whole image; auto: mask "
+                   "when a categorical attribute (such as a digit) is set, residual otherwise.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 def translate_apply(model, input, output, settings, mode, overwrite):
     """Edit (AttributeEditor) or translate (Translator) INPUT: image files, a folder, or a .npy stack."""

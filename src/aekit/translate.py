@@ -23,11 +23,13 @@ How :class:`AttributeEditor` works, and why (Lample et al., *Fader Networks*, Ne
   ``attribute_weight``): decoded with another image's attributes, the output must show them. On
   a CPU budget (minutes, not Fader's days) the adversary alone never emptied the latent enough
   for the decoder to obey its attribute inputs; this term makes it obey.
-- ``mode="residual"`` (the default) applies an edit as the *difference* the decoder predicts
-  between the new and the current attributes, added to the input image. Pixels the attribute
-  does not touch keep their exact values instead of going through the bottleneck, which is what
-  keeps an edited face the same person. ``mode="mask"`` takes the decoder's image where that
-  difference is large and the input elsewhere; ``mode="decode"`` the decoder's image.
+- ``mode="residual"`` (the default for binary attributes) applies an edit as the *difference*
+  the decoder predicts between the new and the current attributes, added to the input image.
+  Pixels the attribute does not touch keep their exact values instead of going through the
+  bottleneck, which is what keeps an edited face the same person. ``mode="mask"`` (the default
+  when a categorical attribute such as a digit is set: a new shape, not a change to the old one)
+  takes the decoder's image where that difference is large and the input elsewhere;
+  ``mode="decode"`` the decoder's image.
 
 ``method="vector"`` is the classic baseline: a plain autoencoder of the same architecture, edited
 by latent vector arithmetic (move the latent by the mean latent with the attribute minus the mean
@@ -545,7 +547,7 @@ class AttributeEditor(BaseEstimator):
         return z + shift
 
     @torch.no_grad()
-    def edit(self, images, attributes=None, *, source_attributes=None, mode="residual", batch_size=128,
+    def edit(self, images, attributes=None, *, source_attributes=None, mode="auto", batch_size=128,
              **changes):
         """Return ``images`` with some attributes changed: ``edit(images, glasses=0)`` removes
         glasses, ``glasses=1`` adds them, ``glasses=0.5`` half-way; ``digit=3`` redraws a digit.
@@ -557,23 +559,30 @@ class AttributeEditor(BaseEstimator):
             Per-image target values; ``**changes`` (one value for all, or one per image) win.
         source_attributes : DataFrame or dict of arrays, optional
             The images' current attributes, when known; otherwise the built-in classifier's.
-        mode : {"residual", "mask", "decode"}
+        mode : {"auto", "residual", "mask", "decode"}, default "auto"
             ``"residual"``: add the change the decoder predicts to the input, so untouched pixels
             keep their values. ``"mask"``: the decoder's new image where the edit changes the
             decoder's output (by more than 0.1), the input elsewhere; better at *removing* an
             attribute, whose exact look only the input holds. ``"decode"``: the decoder's output.
+            ``"auto"``: ``"mask"`` when a categorical attribute is set (a digit redrawn as
+            another changes its whole shape, which an added residual only superimposes on the
+            old one; see ``benchmarks/translate.py``), ``"residual"`` otherwise.
 
         Returns
         -------
         array shaped like ``images``, float32 in [0, 1].
         """
         check_is_fitted(self)
-        if mode not in ("residual", "mask", "decode"):
-            raise ValueError(f"mode must be 'residual', 'mask' or 'decode', got {mode!r}.")
+        if mode not in ("auto", "residual", "mask", "decode"):
+            raise ValueError(f"mode must be 'auto', 'residual', 'mask' or 'decode', got {mode!r}.")
         x, shape = _as_images(images)
         n = len(x)
         current = self._known_current(x, source_attributes)
         target = self._targets(n, current, attributes, changes)
+        if mode == "auto":
+            given = set(changes) | (set(attributes) if attributes is not None else set())
+            categorical = any(s["kind"] != "binary" and s["name"] in given for s in self.attributes_)
+            mode = "mask" if categorical else "residual"
         model = self.model_
         device = next(model.parameters()).device
         out = np.empty_like(x)

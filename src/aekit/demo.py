@@ -120,12 +120,11 @@ def text_section(report: Report, quick: bool = False, verbose: int = 1) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import normalize
 
     from .datasets import load_movie_reviews
     from .errors import DatasetNotFoundError
     from .plots import plot_training_curves
-    from sklearn.preprocessing import normalize
-
     from .text import EmbeddingClassifier, TextAutoencoder, Tokenizer, pad_sequences
 
     s = report.section("Embed text: movie-review sentiment")

@@ -78,3 +78,29 @@ def test_commands_that_do_not_train_refuse_torchrun(tmp_path):
     r = _torchrun("-m", "aekit", "noise", "x.png", "-o", str(tmp_path / "y.png"), "--gaussian", "5")
     assert r.returncode != 0
     assert "does not train" in r.stderr
+
+
+SEMI_WORKER = """
+import sys, numpy as np, torch
+from aekit.distributed import init_from_env, is_main_process
+from aekit.text import TextAutoencoder
+
+init_from_env()
+rng = np.random.default_rng(0)
+words = [["cat", "dog", "fur", "paw", "vet"], ["stock", "bond", "bank", "price", "trade"]]
+texts = [" ".join(rng.choice(words[i % 2], 5)) for i in range(80)]
+y = np.full(80, -1)
+y[:4] = [0, 1, 0, 1]  # most batches of 8 hold no labelled text
+tae = TextAutoencoder(n_components=3, hidden=8, min_df=1, max_epochs=3, batch_size=8, random_state=0).fit(texts, y)
+if is_main_process():
+    np.save(sys.argv[1], tae.embedding_)
+"""
+
+
+def test_semi_supervised_text_autoencoder_under_torchrun(tmp_path):
+    # a rank whose batch has no labelled text must still give the label head a gradient
+    worker = tmp_path / "semi.py"
+    worker.write_text(SEMI_WORKER)
+    r = _torchrun(str(worker), str(tmp_path / "z.npy"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert np.load(tmp_path / "z.npy").shape == (80, 3)

@@ -1221,8 +1221,11 @@ class _TextAELoss:
             return reconstruction
         # The label term reads the same word-dropped input, so it also learns from partial texts.
         labelled = labels >= 0
-        label_loss = (F.cross_entropy(model.label_head(z[labelled]).float(), labels[labelled])
-                      if labelled.any() else reconstruction.new_zeros(()))
+        logits = model.label_head(z).float()
+        # A batch without labels still routes the head into the graph (times 0): under
+        # DistributedDataParallel every rank must produce a gradient for every parameter.
+        label_loss = (F.cross_entropy(logits[labelled], labels[labelled]) if labelled.any()
+                      else 0.0 * logits.sum())
         return (reconstruction + self.label_weight * label_loss,
                 {"reconstruction": reconstruction.detach(), "label_loss": label_loss.detach()})
 

@@ -34,6 +34,7 @@ per skeleton pixel).
     .venv/bin/python benchmarks/translate.py --quick   # a few minutes: tiny sets, few epochs
     .venv/bin/python benchmarks/translate.py --only translator-faces --loss mse   # about 8 minutes
     .venv/bin/python benchmarks/translate.py --only mnist   # about 20 minutes
+    .venv/bin/python benchmarks/translate.py --only faces --adversarial-weight 0.3   # about 30 minutes
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
 ``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and
@@ -153,7 +154,7 @@ def latent_probe(editor, images, labels) -> dict:
     return out
 
 
-def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
+def faces_section(cfg, seed: int, log, adversarial_weight=None) -> tuple[dict, dict]:
     t = time.perf_counter()
     train_faces = make_faces(cfg["n_train"], random_state=seed)
     test = make_faces(cfg["n_test"], random_state=seed + 1)
@@ -169,15 +170,18 @@ def faces_section(cfg, seed: int, log) -> tuple[dict, dict]:
         f"({time.perf_counter() - t:.0f} s)")
 
     editors, fit_seconds = {}, {}
+    extra = {} if adversarial_weight is None else {"adversarial_weight": adversarial_weight}
     for method in ("fader", "vector"):
         t = time.perf_counter()
         editors[method] = AttributeEditor(method=method, max_epochs=cfg["epochs"], random_state=seed,
-                                          verbose=1).fit(train_faces.images, train_faces.attributes)
+                                          verbose=1, **extra).fit(train_faces.images, train_faces.attributes)
         fit_seconds[method] = time.perf_counter() - t
         log(f"{method}: fitted in {fit_seconds[method]:.0f} s; last epoch "
             f"{ {k: round(v[-1], 4) for k, v in editors[method].history_.history.items()} }")
 
-    results: dict = {"classifier_accuracy_on_ground_truth": dict(zip(ATTRIBUTES, map(float, clf_acc))),
+    results: dict = {"adversarial_weight": editors["fader"].adversarial_weight,
+                     "attribute_weight": editors["fader"].attribute_weight,
+                     "classifier_accuracy_on_ground_truth": dict(zip(ATTRIBUTES, map(float, clf_acc))),
                      "fit_seconds": fit_seconds, "edits": {}, "latent_probe": {},
                      "latent_discriminator_accuracy": {}, "reconstruction_psnr": {}}
     for method, ed in editors.items():
@@ -363,6 +367,8 @@ def main():
                     help="One section; translator-faces writes translate_translator_faces.json.")
     ap.add_argument("--loss", choices=["l1", "mse"], default="mse",
                     help="The Translator's loss for --only translator-faces.")
+    ap.add_argument("--adversarial-weight", type=float, default=None,
+                    help="The Fader editor's adversarial_weight for the faces (default: the editor's).")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
     torch.manual_seed(args.seed)
@@ -379,7 +385,7 @@ def main():
         print(write_result(f"translate_translator_faces{suffix}", payload))
         return
     if args.only in (None, "faces"):
-        payload["faces"], figures = faces_section(cfg, args.seed, log)
+        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight)
         rows = []
         for key, title in (("glasses_remove", "glasses off"), ("glasses_add", "glasses on"),
                            ("beard_add", "beard on"), ("blond_add", "blond on")):

@@ -20,6 +20,7 @@ as usual; ``batch_size`` is the global batch, split evenly across the processes.
 
 from __future__ import annotations
 
+import atexit
 import os
 
 import torch
@@ -41,7 +42,16 @@ def init_from_env() -> tuple[int, int]:
         if backend == "nccl":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         torch.distributed.init_process_group(backend=backend)
+        # Leave the group before the interpreter tears down: a gloo group still alive at exit
+        # can abort the process ("terminate called without an active exception") after the
+        # script's work is done. The CLI does the same in its entry point.
+        atexit.register(_leave_group)
     return rank_and_world()
+
+
+def _leave_group() -> None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def rank_and_world() -> tuple[int, int]:

@@ -731,10 +731,9 @@ def main(argv=None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
     finally:
-        import torch.distributed as dist
+        from .distributed import leave_group
 
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+        leave_group()
     return 0
 
 

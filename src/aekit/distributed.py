@@ -25,7 +25,7 @@ import os
 
 import torch
 
-__all__ = ["init_from_env", "is_main_process", "rank_and_world"]
+__all__ = ["init_from_env", "is_main_process", "leave_group", "rank_and_world"]
 
 
 def init_from_env() -> tuple[int, int]:
@@ -44,12 +44,13 @@ def init_from_env() -> tuple[int, int]:
         torch.distributed.init_process_group(backend=backend)
         # Leave the group before the interpreter tears down: a gloo group still alive at exit
         # can abort the process ("terminate called without an active exception") after the
-        # script's work is done. The CLI does the same in its entry point.
-        atexit.register(_leave_group)
+        # script's work is done. The CLI's entry point calls it too.
+        atexit.register(leave_group)
     return rank_and_world()
 
 
-def _leave_group() -> None:
+def leave_group() -> None:
+    """Destroy the process group, if one is initialised (a no-op otherwise)."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
 

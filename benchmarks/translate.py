@@ -14,14 +14,16 @@ and each direction (add: the faces without it; remove: the faces with it):
 
 Methods: ``AttributeEditor(method="fader")`` (conditional decoder + latent discriminator) and the
 baseline ``method="vector"`` (a plain autoencoder of the same architecture and training, edited
-by latent vector arithmetic), each applied in ``residual`` mode (the default: the predicted change
-is added to the input) and ``decode`` mode (the decoder's whole output). How much the latent still
+by latent vector arithmetic), each applied in every edit mode: ``auto`` (the default:
+``residual`` when adding, ``mask`` when removing), ``residual`` (the predicted change is added to
+the input), ``mask`` (the decoder's image where the edit changes it) and ``decode`` (the
+decoder's whole output). How much the latent still
 says about the attributes: a logistic-regression probe on the latents of held-out faces (half to
 fit, half to score) and the latent discriminator's own accuracy in the last epoch.
 
-Translator: faces with glasses -> the same faces without (paired training), beside the editor's
-"glasses=0" on the same test faces; and MNIST digits -> their stroke-thickened versions
-(grey dilation, 3 x 3 cross).
+Translator: faces with glasses -> the same faces without (paired training, ``--loss``, MSE by
+default), beside the editor's "glasses=0" on the same test faces; and MNIST digits -> their
+stroke-thickened versions (grey dilation, 3 x 3 cross).
 
 MNIST: an AttributeEditor with ``digit`` as a categorical attribute redraws 1,000 test digits as
 every other digit, in each edit mode (``mask``, what ``edit(digit=d)`` does by default, is the
@@ -154,7 +156,7 @@ def latent_probe(editor, images, labels) -> dict:
     return out
 
 
-def faces_section(cfg, seed: int, log, adversarial_weight=None) -> tuple[dict, dict]:
+def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse") -> tuple[dict, dict]:
     t = time.perf_counter()
     train_faces = make_faces(cfg["n_train"], random_state=seed)
     test = make_faces(cfg["n_test"], random_state=seed + 1)
@@ -203,17 +205,17 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None) -> tuple[dict, d
             key = f"{name}_{direction}"
             rows = {"no-op": score_edits(originals, truths, regions, classify, j, target, true_after)}
             for method, ed in editors.items():
-                for mode in ("residual", "mask", "decode"):
+                for mode in ("auto", "residual", "mask", "decode"):
                     out = ed.edit(originals, mode=mode, **{name: target})
                     rows[f"{method} ({mode})"] = score_edits(out, truths, regions, classify, j, target,
                                                              true_after)
-                    if method == "fader" and mode == "residual":
+                    if method == "fader" and mode == "auto":
                         figures[key] = (originals[:8], out[:8], truths[:8])
             results["edits"][key] = rows
             log(f"{key}: " + "; ".join(f"{m} {r['psnr']:.2f} dB, clf {r['classifier_accuracy']:.3f}"
                                         for m, r in rows.items()))
 
-    results["translator_glasses_off"] = translator_faces(cfg, seed, test, classify, "l1", log,
+    results["translator_glasses_off"] = translator_faces(cfg, seed, test, classify, loss, log,
                                                          editor=editors["fader"])
     return results, figures
 
@@ -239,7 +241,7 @@ def translator_faces(cfg, seed, test, classify, loss, log, editor=None) -> dict:
     }
     if editor is not None:
         editor_out = editor.edit(x_on, glasses=0)
-        result["attribute_editor (fader, residual)"] = {
+        result["attribute_editor (fader, auto)"] = {
             "psnr": mean_of(psnr, truth, editor_out),
             "classifier_accuracy": float((classify(editor_out)[:, j] == 0).mean())}
     log(f"translator glasses off: {result}")
@@ -366,7 +368,7 @@ def main():
     ap.add_argument("--only", choices=["faces", "mnist", "translator-faces"], default=None,
                     help="One section; translator-faces writes translate_translator_faces.json.")
     ap.add_argument("--loss", choices=["l1", "mse"], default="mse",
-                    help="The Translator's loss for --only translator-faces.")
+                    help="The faces Translator's loss (glasses -> none).")
     ap.add_argument("--adversarial-weight", type=float, default=None,
                     help="The Fader editor's adversarial_weight for the faces (default: the editor's).")
     args = ap.parse_args()
@@ -385,7 +387,7 @@ def main():
         print(write_result(f"translate_translator_faces{suffix}", payload))
         return
     if args.only in (None, "faces"):
-        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight)
+        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight, args.loss)
         rows = []
         for key, title in (("glasses_remove", "glasses off"), ("glasses_add", "glasses on"),
                            ("beard_add", "beard on"), ("blond_add", "blond on")):

@@ -1,5 +1,7 @@
 """aekit.AttributeEditor (Fader Networks and the latent-vector baseline) and aekit.Translator."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,16 +90,19 @@ def test_attributes_may_be_a_dataframe(faces):
 # -- the Fader objective --------------------------------------------------------------------------
 
 
-def test_each_player_moves_only_its_own_weights():
+@pytest.mark.parametrize("style_dim", [0, 4])
+def test_each_player_moves_only_its_own_weights(style_dim):
     """The encoder's adversarial loss must not train the discriminator to be fooled, and the
     discriminator's loss must not train the encoder."""
     torch.manual_seed(0)
-    model = FaderNetwork(3, (8, 16, 16), 2, 2).eval()  # eval: no dropout, same output each call
+    # eval: no dropout, same output each call
+    model = FaderNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=style_dim).eval()
     x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
     groups = [(0, 1, "binary"), (1, 1, "binary")]
 
     def grads(weight):
         model.zero_grad()
+        torch.manual_seed(1)  # the same noise in the classifier's noisy view
         loss, _ = _fader_loss(groups, weight, ramp_steps=0)(model, (x, c))
         loss.backward()
         return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
@@ -108,6 +113,25 @@ def test_each_player_moves_only_its_own_weights():
             assert torch.allclose(plain[name], adversarial[name], atol=1e-7), name
     a, b = plain["encoder.features.0.weight"], adversarial["encoder.features.0.weight"]
     assert (a - b).norm() > 0.01 * a.norm()  # the encoder does feel the adversarial term
+
+
+def test_a_style_code_counts_only_while_its_attribute_is_on():
+    torch.manual_seed(0)
+    model = FaderNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4).eval()
+    z = model.encode(torch.rand(2, 3, 32, 32))
+    style_a, style_b = torch.rand(2, 8), torch.rand(2, 8)
+
+    def decode(c, style):
+        return model.decode(z, model.condition(c, style), (32, 32))
+
+    off = torch.tensor([[0.0, 0.0], [0.0, 0.0]])
+    assert torch.equal(decode(off, style_a), decode(off, style_b))
+    on = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    assert not torch.allclose(decode(on, style_a), decode(on, style_b))
+    # only the first attribute's code matters while only the first attribute is on
+    style_c = style_a.clone()
+    style_c[:, 4:] += 1
+    assert torch.equal(decode(on, style_a), decode(on, style_c))
 
 
 def test_training_lowers_the_reconstruction_error(fader):
@@ -168,6 +192,28 @@ def test_unknown_attribute_and_bad_values_are_named(fader, faces):
         fader.edit(x, glasses=0, mode="blend")
     with pytest.raises(ValueError, match=r"must be uint8 or floats in \[0, 1\].*Divide by 255"):
         fader.edit(x * 255, glasses=0)
+
+
+def test_an_added_attribute_gets_the_mean_style_a_kept_one_its_own(fader, faces):
+    x = faces.images[:8]
+    src = {k: v[:8].copy() for k, v in faces.attributes.items()}
+    src["glasses"] = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert fader.style_means_["glasses"].shape == (8,)  # style_dim=8, the default
+    ed = copy.deepcopy(fader)
+    ed.style_means_["glasses"] = ed.style_means_["glasses"] + 5.0
+    before = fader.edit(x, source_attributes=src, glasses=1, mode="decode")
+    after = ed.edit(x, source_attributes=src, glasses=1, mode="decode")
+    changed = np.abs(after - before).reshape(8, -1).max(axis=1)
+    assert (changed[:4] > 1e-3).all()  # glasses added: drawn in the mean style
+    assert (changed[4:] == 0).all()  # glasses kept: drawn in the face's own style
+
+
+def test_style_codes_can_be_turned_off(faces):
+    ed = AttributeEditor(max_epochs=1, style_dim=0, **TINY).fit(faces.images, faces.attributes)
+    assert not hasattr(ed, "style_means_") and ed.model_.config["style_dim"] == 0
+    assert ed.edit(faces.images[:3], glasses=1).shape == (3, 32, 32, 3)
+    with pytest.raises(ValueError, match=r"style_dim must be an integer in \[0, 256\], got -1"):
+        AttributeEditor(style_dim=-1).fit(faces.images, faces.attributes)
 
 
 def test_predict_attributes_and_interpolate(fader, faces):

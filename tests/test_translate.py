@@ -208,6 +208,43 @@ def test_an_added_attribute_gets_the_mean_style_a_kept_one_its_own(fader, faces)
     assert (changed[4:] == 0).all()  # glasses kept: drawn in the face's own style
 
 
+def test_auto_adds_by_residual_and_removes_by_mask(fader, faces):
+    x = faces.images[:6]
+    src = {k: v[:6].copy() for k, v in faces.attributes.items()}
+    src["glasses"] = np.array([0, 0, 0, 1, 1, 1])
+    want = np.array([1, 1, 1, 0, 0, 0])
+    auto = fader.edit(x, source_attributes=src, glasses=want)
+    residual = fader.edit(x, source_attributes=src, glasses=want, mode="residual")
+    mask = fader.edit(x, source_attributes=src, glasses=want, mode="mask")
+    np.testing.assert_array_equal(auto[:3], residual[:3])
+    np.testing.assert_array_equal(auto[3:], mask[3:])
+
+
+def test_auto_removal_does_not_trust_the_classifier(fader, faces):
+    x = faces.images[:40]
+    lacking = np.flatnonzero(fader.predict_attributes(x)["glasses"] == 0)[:4]
+    assert len(lacking)
+    x = x[lacking]
+    # told the faces have no glasses: nothing to remove
+    told = {"glasses": np.zeros(len(x), int)}
+    np.testing.assert_allclose(fader.edit(x, source_attributes=told, glasses=0), x, atol=1e-6)
+    np.testing.assert_allclose(fader.edit(x, glasses=0, mode="mask"), x, atol=1e-6)  # the classifier's word
+    # "auto" erases glasses the classifier may have missed: the eye region is redrawn
+    assert np.abs(fader.edit(x, glasses=0) - x).max() > 1e-3
+
+
+def test_the_judge_sees_large_images_at_half_resolution(tmp_path):
+    faces = make_faces(64, size=48, random_state=0)
+    ed = AttributeEditor(max_epochs=1, **TINY).fit(faces.images, faces.attributes)
+    assert ed.model_.config["judge_pool"] == 2
+    assert ed.model_.judge_input(torch.rand(2, 3, 48, 48)).shape == (2, 3, 24, 24)
+    ed.save(tmp_path / "m")
+    back = aekit.load(tmp_path / "m")
+    assert back.model_.config["judge_pool"] == 2
+    np.testing.assert_array_equal(back.predict_attributes(faces.images[:5])["glasses"],
+                                  ed.predict_attributes(faces.images[:5])["glasses"])
+
+
 def test_style_codes_can_be_turned_off(faces):
     ed = AttributeEditor(max_epochs=1, style_dim=0, **TINY).fit(faces.images, faces.attributes)
     assert not hasattr(ed, "style_means_") and ed.model_.config["style_dim"] == 0

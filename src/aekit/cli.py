@@ -676,8 +676,9 @@ def _parse_settings(settings, editor) -> dict:
 @click.option("--mode", default="auto", show_default=True,
               type=click.Choice(["auto", "residual", "mask", "decode"]),
               help="residual: add the predicted change to the input; mask: the decoder's image where the "
-                   "edit changes it, the input elsewhere; decode: the decoder's whole image; auto: mask "
-                   "when a categorical attribute (such as a digit) is set, residual otherwise.")
+                   "edit changes it, the input elsewhere; decode: the decoder's whole image; auto: "
+                   "residual where an edit only adds, mask where it removes an attribute or sets a "
+                   "categorical one (such as a digit).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 def translate_apply(model, input, output, settings, mode, overwrite):
     """Edit (AttributeEditor) or translate (Translator) INPUT: image files, a folder, or a .npy stack."""

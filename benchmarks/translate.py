@@ -32,11 +32,11 @@ it reads the requested digit. Style kept: the correlation, over the edits, betwe
 original and the edited digit's slant (shear of the ink's second moments) and stroke width (ink
 per skeleton pixel).
 
-    .venv/bin/python benchmarks/translate.py           # about 50 minutes on 2 cores
+    .venv/bin/python benchmarks/translate.py           # about 2 hours on one thread
     .venv/bin/python benchmarks/translate.py --quick   # a few minutes: tiny sets, few epochs
-    .venv/bin/python benchmarks/translate.py --only translator-faces --loss mse   # about 8 minutes
-    .venv/bin/python benchmarks/translate.py --only mnist   # about 20 minutes
-    .venv/bin/python benchmarks/translate.py --only faces --adversarial-weight 0.3   # about 30 minutes
+    .venv/bin/python benchmarks/translate.py --only faces   # 74 minutes on one thread
+    .venv/bin/python benchmarks/translate.py --only mnist   # 33 minutes on one thread
+    .venv/bin/python benchmarks/translate.py --only translator-faces --loss l1   # 14 minutes
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
 ``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and

@@ -526,7 +526,7 @@ class AttributeEditor(BaseEstimator):
         return self
 
     def _style_means(self, x: np.ndarray, table) -> dict[str, np.ndarray]:
-        styles = self._styles(x)
+        styles = self._scores(x)[:, self.model_.n_logits:]
         binary = [s for s in self.attributes_ if s["kind"] == "binary"]
         means = {}
         for k, s in enumerate(binary):
@@ -534,9 +534,6 @@ class AttributeEditor(BaseEstimator):
             block = styles[:, k * self.model_.style_dim:(k + 1) * self.model_.style_dim]
             means[s["name"]] = (block[has] if has.any() else block).mean(axis=0).astype(np.float32)
         return means
-
-    def _styles(self, x: np.ndarray) -> np.ndarray:
-        return self._classify(x, logits=False)
 
     def _class_means(self, x: np.ndarray, table) -> dict[str, np.ndarray]:
         z = self._latents(x)
@@ -566,14 +563,12 @@ class AttributeEditor(BaseEstimator):
         """Each image's attributes as the built-in image classifier sees them: name -> labels."""
         check_is_fitted(self)
         x, _ = _as_images(images)
-        return self._decode_labels(self._classify(x))
+        return self._decode_labels(self._scores(x))
 
-    def _classify(self, x: np.ndarray, logits: bool = True) -> np.ndarray:
-        """The built-in classifier's attribute logits, or (``logits=False``) its style codes."""
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        """The built-in classifier's output: the attribute logits, then the style codes."""
         device = next(self.model_.parameters()).device
-        out = predict_batches(self.model_.classify, x, batch_size=256, device=device, precision=self.precision)
-        n = self.model_.n_logits
-        return out[:, :n] if logits else out[:, n:]
+        return predict_batches(self.model_.classify, x, batch_size=256, device=device, precision=self.precision)
 
     def _decode_labels(self, logits: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
@@ -613,8 +608,9 @@ class AttributeEditor(BaseEstimator):
             target[s["name"]] = v
         return target
 
-    def _known_current(self, x, source_attributes) -> dict:
-        """The images' current attributes: those given, the built-in classifier's for the rest."""
+    def _known_current(self, x, source_attributes, scores=None) -> dict:
+        """The images' current attributes: those given, the built-in classifier's for the rest
+        (read from ``scores``, the classifier's output, when the caller already has it)."""
         given = {} if source_attributes is None else _attribute_table(source_attributes, len(x))
         names = [s["name"] for s in self.attributes_]
         for name in given:
@@ -623,7 +619,7 @@ class AttributeEditor(BaseEstimator):
                                  f"{', '.join(names)}.")
         if len(given) == len(names):
             return given
-        return {**self._decode_labels(self._classify(x)), **given}
+        return {**self._decode_labels(self._scores(x) if scores is None else scores), **given}
 
     def _shifted_latent(self, z: torch.Tensor, current: dict, target: dict, rows: slice) -> torch.Tensor:
         """Latent vector arithmetic: move each latent by (mean latent of the target class) minus
@@ -676,9 +672,14 @@ class AttributeEditor(BaseEstimator):
             raise ValueError(f"mode must be 'auto', 'residual', 'mask' or 'decode', got {mode!r}.")
         x, shape = _as_images(images)
         n = len(x)
-        current = self._known_current(x, source_attributes)
+        model = self.model_
+        styled = self.method == "fader" and bool(model.style_slots)
+        # one pass of the classifier gives both the current attributes and the style codes
+        scores = self._scores(x) if styled else None
+        current = self._known_current(x, source_attributes, scores)
         target = self._targets(n, current, attributes, changes)
-        masked_rows, seen = None, current
+        # residual and mask are "auto" with every image on one side
+        masked_rows, seen = np.full(n, mode == "mask"), current
         if mode == "auto":
             # Image by image: mask where the edit takes something away (lowers a binary
             # attribute) or redraws a categorical one; residual where it only adds. Removal
@@ -692,11 +693,10 @@ class AttributeEditor(BaseEstimator):
                 if s["kind"] == "binary" and s["name"] in given and s["name"] not in known:
                     cur = np.asarray(current[s["name"]], dtype=np.float32)
                     current[s["name"]] = np.where(target[s["name"]] < 0.5, np.maximum(cur, 1.0), cur)
-            masked_rows = self._rows_to_mask(current, target)
-        model = self.model_
+            masked_rows = self._rows_to_mask(n, current, target)
         device = next(model.parameters()).device
         # an attribute the image has keeps its own style; one it lacks gets the mean
-        styles = self._edit_styles(x, seen) if self.method == "fader" and model.style_slots else None
+        styles = self._edit_styles(scores, seen) if styled else None
         out = np.empty_like(x)
         for a in range(0, n, batch_size):
             rows = slice(a, a + batch_size)
@@ -716,19 +716,15 @@ class AttributeEditor(BaseEstimator):
                 new = model.decode(self._shifted_latent(z, current, target, rows), None, size)
                 if mode != "decode":
                     cur = model.decode(z, None, size)
-            if mode == "residual":
-                new = xb + new - cur
-            elif mode == "mask":
-                new = _masked_blend(xb, new, cur)
-            elif mode == "auto":
+            if mode != "decode":
                 use_mask = torch.from_numpy(masked_rows[rows]).to(device).view(-1, 1, 1, 1)
                 new = torch.where(use_mask, _masked_blend(xb, new, cur), xb + new - cur)
             out[rows] = new.float().cpu().numpy()
         return _to_layout(out, shape)
 
-    def _rows_to_mask(self, current: dict, target: dict) -> np.ndarray:
+    def _rows_to_mask(self, n: int, current: dict, target: dict) -> np.ndarray:
         """The images whose edit lowers a binary attribute or changes a categorical one."""
-        rows = np.zeros(len(next(iter(current.values()))), dtype=bool)
+        rows = np.zeros(n, dtype=bool)
         for s in self.attributes_:
             cur, new = np.asarray(current[s["name"]]), np.asarray(target[s["name"]])
             if s["kind"] == "binary":
@@ -737,10 +733,11 @@ class AttributeEditor(BaseEstimator):
                 rows |= new.astype(str) != cur.astype(str)
         return rows
 
-    def _edit_styles(self, x: np.ndarray, current: dict) -> np.ndarray:
-        """Each image's style codes for an edit: its own for the attributes it has, the training
-        images' mean for those it lacks (the look an added attribute gets)."""
-        styles = self._styles(x)
+    def _edit_styles(self, scores: np.ndarray, current: dict) -> np.ndarray:
+        """Each image's style codes for an edit (``scores``: the classifier's output): its own for
+        the attributes it has, the training images' mean for those it lacks (the look an added
+        attribute gets)."""
+        styles = scores[:, self.model_.n_logits:].copy()
         d = self.model_.style_dim
         binary = [s for s in self.attributes_ if s["kind"] == "binary"]
         for k, s in enumerate(binary):
@@ -764,10 +761,11 @@ class AttributeEditor(BaseEstimator):
         device = next(model.parameters()).device
         xt = torch.from_numpy(x).to(device)
         z = model.encode(xt)
-        labels = self._decode_labels(self._classify(x))
+        scores = self._scores(x)
+        labels = self._decode_labels(scores)
         c = torch.from_numpy(_condition(self.attributes_, labels, 2)).to(device)
         if self.method == "fader" and model.style_slots:
-            c = model.condition(c, torch.from_numpy(self._edit_styles(x, labels)).to(device))
+            c = model.condition(c, torch.from_numpy(self._edit_styles(scores, labels)).to(device))
         t = torch.linspace(0, 1, int(steps), device=device)
         zs = (1 - t).view(-1, 1, 1, 1) * z[0] + t.view(-1, 1, 1, 1) * z[1]
         cs = (1 - t).view(-1, 1) * c[0] + t.view(-1, 1) * c[1]

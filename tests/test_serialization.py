@@ -240,8 +240,8 @@ def test_unknown_class_name(model_copy, name):
     "edit",
     [
         lambda c: c["params"].update(evil_param=1),
-        lambda c: c["state"].pop("architecture"),
-        lambda c: c["state"]["architecture"]["encoder"].update(type="os.system"),
+        lambda c: c["state"].pop("network"),
+        lambda c: c["state"]["network"]["config"]["encoder"].update(type="os.system"),
         lambda c: c["state"].update(n_features_in_=7),
         lambda c: c.update(params=[]),
         lambda c: c.update(state="not a dict"),

@@ -9,16 +9,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .blocks import Autoencoder, dense_weight_count
-from .hardware import check_training_memory
+from ._base import AekitEstimator, training_constraints
+from ._validation import Interval, IntSequence, Options, check_finite, check_numeric_columns
+from .blocks import ACTIVATIONS, Autoencoder
 from .neighbors import fuzzy_knn_graph, optimize_layout
 from .serialization import atomic_path, register
-from .serialization import save as _save
-from .training import History, TrainConfig, is_out_of_core, predict_batches, read_rows, train
+from .training import is_out_of_core, predict_batches, read_rows
 
 __all__ = ["AutoencoderReducer"]
 
@@ -95,45 +94,6 @@ def _graph_layout(Xs: np.ndarray, n_components: int, n_neighbors: int, min_dist:
     return (Y / max(float(Y.std()), 1e-12)).astype(np.float32)
 
 
-def _check_numeric(X) -> None:
-    """Name the columns that are not numbers (sklearn would only say a string cannot become a float)."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
-        from pandas.api.types import (  # X is a DataFrame: pandas is there
-            is_bool_dtype,
-            is_numeric_dtype,
-        )
-
-        bad = [str(c) for c, t in dtypes.items() if not (is_numeric_dtype(t) or is_bool_dtype(t))]
-        if bad:
-            raise ValueError(f"X has non-numeric columns {bad[:10]}. Drop them, or encode them as numbers "
-                             "(e.g. sklearn.preprocessing.OneHotEncoder) before fitting.")
-    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
-        if X.dtype.kind == "O":  # numbers held as Python objects are fine
-            try:
-                X.astype(np.float64)
-                return
-            except TypeError:  # e.g. a dict in a cell: scikit-learn's own TypeError says so
-                return
-            except ValueError:  # text in a cell
-                pass
-        raise ValueError(f"X has dtype {X.dtype}, not numbers. Convert it with X.astype(float), or drop or "
-                         "encode the text columns (e.g. sklearn.preprocessing.OneHotEncoder) first.")
-
-
-def _check_finite(X: np.ndarray) -> None:
-    """Say how many values are missing and where the first is (sklearn says only that one is)."""
-    bad = ~np.isfinite(X)
-    if bad.any():
-        row, col = map(int, np.argwhere(bad)[0])
-        n_nan = int(np.isnan(X).sum())
-        raise ValueError(
-            f"X contains {n_nan:,} NaN and {int(bad.sum()) - n_nan:,} infinite values (the first at row {row}, "
-            f"column {col}). Impute them (e.g. sklearn.impute.SimpleImputer in a Pipeline) or drop those "
-            "rows first."
-        )
-
-
 _CHUNK_ROWS = 65536  # rows encoded at a time when writing codes to a file
 
 
@@ -156,11 +116,7 @@ def _streamed_scaling(X, scaling, block_rows: int = 16384) -> tuple[np.ndarray, 
     lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
     for start in range(0, n, block_rows):
         block = read_rows(X, start, start + block_rows).astype(np.float64, copy=False)
-        bad = ~np.isfinite(block)
-        if bad.any():
-            row, col = map(int, np.argwhere(bad)[0])
-            raise ValueError(f"X has NaN or infinite values (the first at row {start + row:,}, column {col}). "
-                             "Impute them or drop those rows first.")
+        check_finite(block, row_offset=start)
         total += block.sum(axis=0)
         total_sq += np.square(block).sum(axis=0)
         lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
@@ -180,20 +136,17 @@ class _ScaledReconstructionLoss:
         return F.mse_loss(model(x).float(), x)
 
 
-def _check_fit_memory(shape: tuple[int, int], hidden: tuple[int, ...], n_components: int) -> None:
-    """Refuse a fit that cannot fit in memory before allocating any of it."""
-    n, d = shape
-    n_weights = 2 * dense_weight_count([d, *hidden, n_components])  # encoder + mirrored decoder
-    check_training_memory(
-        n_weights, f"Fitting an autoencoder on {n:,} x {d:,} data ({n_weights:,} weights)",
-        "Fit on a random subset of the rows (transform works on any number afterwards), reduce the "
-        "features first (e.g. with PCA), or use smaller hidden_layer_sizes.",
-        data_bytes=n * d * (4 + 8),  # the float32 scaled copy of X, plus the float64 scaling pass
-    )
+def _data_bytes(shape) -> int:
+    """Memory a fit takes for the data: the float32 scaled copy of X, plus the float64 scaling pass."""
+    return int(shape[0]) * int(shape[1]) * (4 + 8)
+
+
+_MEMORY_FIX = ("Fit on a random subset of the rows (transform works on any number afterwards), reduce the "
+               "features first (e.g. with PCA), or use smaller hidden_layer_sizes.")
 
 
 @register
-class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, AekitEstimator):
     """Dimensionality reduction with a dense autoencoder; a drop-in for ``PCA``.
 
     The encoder maps ``n_features -> hidden_layer_sizes... -> n_components``, the decoder mirrors
@@ -285,6 +238,23 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     ((200, 2), (200, 10))
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(int, 1, None)],
+        "hidden_layer_sizes": [IntSequence(1)],
+        "activation": [Options(*(k for k in ACTIVATIONS if k is not None))],
+        "batch_norm": ["boolean"],
+        "dropout": [Interval(float, 0, 1, closed="left")],
+        "scaling": [Options("auto", "standard", "global", "minmax", "none"), None],
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "weight_decay", "lr_schedule",
+                               "validation_split", "early_stopping", "patience", "precision",
+                               "random_state", "verbose", "checkpoint"),
+        "structure_weight": [Options("auto"), Interval(float, 0, None)],
+        "n_neighbors": [Interval(int, 1, None)],
+        "min_dist": [Interval(float, 0, None)],
+        "negative_sample_rate": [Interval(int, 0, None)],
+        "layout_epochs": [None, Interval(int, 1, None)],
+    }
+
     def __init__(
         self,
         n_components=2,
@@ -348,35 +318,19 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _n_features_out(self):
         return self.n_components
 
-    def _validate_params_here(self):
-        if not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
-            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}.")
+    def _hidden(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (int, np.integer)):
-            sizes = (sizes,)
-        if not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}.")
-        le = self.layout_epochs
-        if le is not None and (not isinstance(le, (int, np.integer)) or le < 1):
-            raise ValueError(f"layout_epochs must be a positive integer or None, got {le!r}.")
-        return tuple(int(s) for s in sizes)
+        return (int(sizes),) if isinstance(sizes, (int, np.integer)) else tuple(int(s) for s in sizes)
 
-    def _train_config(self, seed: int, resume: bool) -> TrainConfig:
-        return TrainConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay, lr_schedule=self.lr_schedule,
-            validation_split=self.validation_split, early_stopping=self.early_stopping,
-            patience=self.patience, precision=self.precision, device=self.device,
-            random_state=seed, verbose=self.verbose, checkpoint=self.checkpoint, resume=resume,
-            desc=type(self).__name__,
-        )
+    def _make_network(self, n_features: int):
+        """The network of these parameters for ``n_features`` inputs (a builder, for the base)."""
+        return lambda: Autoencoder.dense(n_features, self._hidden(), int(self.n_components), self.activation,
+                                         self.batch_norm, self.dropout)
 
     def _resolve_structure_weight(self) -> float:
         w = self.structure_weight
         if w == "auto":
             return STRUCTURE_WEIGHT_AUTO if self.n_components <= 3 else 0.0
-        if isinstance(w, str) or not np.isfinite(w) or w < 0:
-            raise ValueError(f"structure_weight must be 'auto' or a number >= 0, got {w!r}.")
         return float(w)
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
@@ -406,22 +360,20 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         -------
         self
         """
-        hidden = self._validate_params_here()
+        self._validate_params()
         if is_out_of_core(X):
-            return self._fit_out_of_core(X, hidden, resume)
-        _check_numeric(X)
+            return self._fit_out_of_core(X, resume)
+        check_numeric_columns(X)
         shape = getattr(X, "shape", None)
-        if shape is not None and len(shape) == 2:  # before validate_data, which may copy X
-            _check_fit_memory(shape, hidden, int(self.n_components))
+        if shape is not None and len(shape) == 2 and shape[1] > 0:  # before validate_data, which may copy X
+            self._check_network_memory(self._make_network(shape[1]), _data_bytes(shape), _MEMORY_FIX)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, ensure_all_finite=False)
-        _check_finite(X)
-        if shape is None:
-            _check_fit_memory(X.shape, hidden, int(self.n_components))
+        check_finite(X)
         center, scale = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
         if np.all(np.ptp(X, axis=0) == 0):
             warnings.warn(f"All {X.shape[1]} features of X are constant: every row will get the same "
                           "code. Check that the right columns were passed.", UserWarning, stacklevel=2)
-        seed = self._init_model(X.shape[1], hidden, center, scale)
+        seed, network = self._init_model(X.shape[1], center, scale, _data_bytes(X.shape))
         Xs = torch.from_numpy(self._scale(X))
         self.structure_weight_ = self._resolve_structure_weight()
         if self.structure_weight_ > 0 and len(X) > 2:
@@ -430,25 +382,16 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             loss_fn, data = _structure_loss(self.structure_weight_), (Xs, torch.from_numpy(layout))
         else:
             loss_fn, data = _reconstruction_loss, Xs
-        return self._train(loss_fn, data, seed, resume)
+        return self._fit_network(network, loss_fn, data, seed, resume=resume)
 
-    def _init_model(self, n_features: int, hidden: tuple[int, ...], center, scale) -> int:
-        """Keep the scaling, draw the run's seed and build the network from it; return the seed."""
+    def _init_model(self, n_features: int, center, scale, data_bytes: float):
+        """Keep the scaling, draw the run's seed and build the network from it."""
         self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)  # weight initialisation
-            self.model_ = Autoencoder.dense(
-                n_features, hidden, int(self.n_components), self.activation, self.batch_norm, self.dropout
-            )
-        return seed
+        seed = self._draw_seed()
+        return seed, self._build_network(self._make_network(n_features), seed, data_bytes=data_bytes,
+                                         fix=_MEMORY_FIX)
 
-    def _train(self, loss_fn, data, seed: int, resume: bool):
-        self.history_ = train(self.model_, loss_fn, data, self._train_config(seed, resume))
-        self.n_iter_ = len(self.history_.epoch)
-        return self
-
-    def _fit_out_of_core(self, X, hidden: tuple[int, ...], resume: bool):
+    def _fit_out_of_core(self, X, resume: bool):
         """``fit`` for data on disk: statistics in one streamed pass, then shuffled blocks of rows."""
         n, d = _out_of_core_shape(X)
         if n < 2:
@@ -456,14 +399,15 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         if self.structure_weight not in ("auto", 0, 0.0):
             raise ValueError("structure_weight > 0 needs every row in memory for the neighbour graph; use "
                              "structure_weight=0 for data read from disk, or fit on a subset loaded in memory.")
-        _check_fit_memory((0, d), hidden, int(self.n_components))  # the data stays on disk
+        self._check_network_memory(self._make_network(d), 0, _MEMORY_FIX)  # the data stays on disk
         if hasattr(self, "feature_names_in_"):  # left from an earlier fit on a DataFrame
             del self.feature_names_in_
         self.n_features_in_ = d
-        seed = self._init_model(d, hidden, *_streamed_scaling(X, self.scaling))
+        seed, network = self._init_model(d, *_streamed_scaling(X, self.scaling), 0)
         # the neighbour graph needs all rows at once: out of core the map is the plain autoencoder's
         self.structure_weight_ = 0.0
-        return self._train(_ScaledReconstructionLoss(self.center_, self.scale_), X, seed, resume)
+        return self._fit_network(network, _ScaledReconstructionLoss(self.center_, self.scale_), X, seed,
+                                 resume=resume)
 
     def _predict_out_of_core(self, fn, X, out):
         n, d = _out_of_core_shape(X)
@@ -485,9 +429,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _validate_new(self, X) -> np.ndarray:
         """Data for a fitted model: numeric, finite, as many features as at fit time."""
-        _check_numeric(X)
+        check_numeric_columns(X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=False)
-        _check_finite(X)
+        check_finite(X)
         return X
 
     def _predict(self, fn, A: np.ndarray, out_dtype) -> np.ndarray:
@@ -570,39 +514,23 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     # -- model files -------------------------------------------------------------------------
 
-    def save(self, path):
-        """Write the fitted model to the folder ``path`` (safetensors + JSON); see :func:`aekit.load`."""
-        check_is_fitted(self)
-        return _save(self, path)
-
-    def _get_saved_state(self):
-        state = {
-            "n_features_in_": int(self.n_features_in_),
-            "architecture": self.model_.spec,
-            "history": self.history_.to_dict(),
-        }
+    def _extra_saved_state(self):
+        state = {"n_features_in_": int(self.n_features_in_)}
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
-        tensors["center"] = torch.from_numpy(self.center_)
-        tensors["scale"] = torch.from_numpy(self.scale_)
-        return state, tensors
+        return state, {"center": torch.from_numpy(self.center_), "scale": torch.from_numpy(self.scale_)}
 
     @classmethod
-    def _from_saved_state(cls, params, state, tensors):
-        if isinstance(params.get("hidden_layer_sizes"), list):
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        self = cls(**params)
-        self.model_ = Autoencoder.from_spec(state["architecture"])
-        self.model_.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_.eval()
+    def _saved_network_spec(cls, params, state):
+        if "network" in state:
+            return state["network"]
+        return {"type": "Autoencoder", "config": state["architecture"]}  # files before the network registry
+
+    def _set_saved_state(self, state, tensors):
         self.center_ = tensors["center"].numpy()
         self.scale_ = tensors["scale"].numpy()
         self.n_features_in_ = int(state["n_features_in_"])
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        self.history_ = History.from_dict(state["history"])
-        self.n_iter_ = len(self.history_.epoch)
         if len(self.center_) != self.n_features_in_:
             raise ValueError("scaling vectors do not match n_features_in_")
-        return self

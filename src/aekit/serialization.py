@@ -25,11 +25,10 @@ from ._version import __version__
 from .errors import ModelFileError
 
 __all__ = ["FORMAT_VERSION", "atomic_path", "check_writable", "load", "read_model_dir", "refuse_overwrite", "register",
-           "remove_stale_temporaries", "save",
-           "write_model_dir"]
+           "registered_classes", "remove_stale_temporaries", "save", "write_model_dir"]
 
 FORMAT_NAME = "aekit"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the network is saved as a registry spec, state["network"] (format 1 files still load)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 _CONFIG_KEYS = {"format", "format_version", "aekit_version", "class", "params", "state"}
@@ -41,7 +40,9 @@ def register(cls: type) -> type:
     """Class decorator: let :func:`load` rebuild ``cls`` from a model folder.
 
     The class implements ``_get_saved_state() -> (state: dict, tensors: dict)`` and the
-    classmethod ``_from_saved_state(params, state, tensors)``.
+    classmethods ``_saved_network_spec(params, state)`` (the spec the size guard checks before
+    anything is built) and ``_from_saved_state(params, state, tensors)``;
+    :class:`aekit._base.AekitEstimator` provides all three.
     """
     _REGISTRY[cls.__name__] = cls
     return cls
@@ -302,11 +303,17 @@ def read_model_dir(path: str | os.PathLike) -> tuple[dict, dict[str, torch.Tenso
     return config, tensors
 
 
-def save(model, path: str | os.PathLike) -> Path:
-    """Save a fitted aekit model into the folder ``path`` (created if missing)."""
+def registered_classes() -> list[str]:
+    """The names of the model classes :func:`load` rebuilds."""
+    return sorted(_REGISTRY)
+
+
+def save(model, path: str | os.PathLike, *, half: bool = False) -> Path:
+    """Save a fitted aekit model into the folder ``path`` (created if missing); ``half`` stores
+    its floating-point weights as fp16."""
     if type(model).__name__ not in _REGISTRY:
         raise TypeError(f"{type(model).__name__} is not an aekit model that can be saved.")
-    state, tensors = model._get_saved_state()
+    state, tensors = model._get_saved_state(half=half) if half else model._get_saved_state()
     params = model.get_params(deep=False)
     if hasattr(model, "_params_to_save"):  # e.g. drop an initial-weights array the fitted model no longer needs
         params = model._params_to_save(params)
@@ -332,47 +339,25 @@ def _jsonable_param(name: str, value):
     )
 
 
-# Parameters that size a network. Each is at most the number of weights the network holds.
-_SIZE_PARAMS = ("n_components", "hidden_layer_sizes", "channels", "embedding_dim", "vocab_size", "input_length")
+def _check_sizes_against_weights(path, cls, config: dict, tensors: dict) -> None:
+    """Refuse a config whose network could not come from the weights beside it, before building it.
 
-
-def _check_sizes_against_weights(path, config: dict, tensors: dict) -> None:
-    """Refuse a config whose layer sizes could not come from the weights beside it.
-
-    A layer of width n holds at least n weights, and n layers or blocks hold at least n weight
-    tensors, so no width can exceed the number of weights in model.safetensors and no count (a list
-    of layer sizes, ``blocks_per_level``) the number of tensors. An edited config.json asking for
-    10**30 blocks would otherwise build layers until memory runs out before the weights are compared.
+    The class says where its network's spec is (``_saved_network_spec``); the registry's guard
+    (:func:`aekit.blocks.check_spec_against_weights`) walks it and counts its weights on the meta
+    device. An edited config.json asking for 10**30 blocks, or two widths whose product is huge,
+    is refused before anything is allocated.
     """
+    from .blocks import check_spec_against_weights
+
+    params, state = config.get("params", {}), config.get("state", {})
+    if not isinstance(params, dict) or not isinstance(state, dict):
+        raise ModelFileError(f"{path}: config.json's params and state must be objects; the folder is corrupt.")
+    try:
+        spec = cls._saved_network_spec(dict(params), state)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelFileError(f"{path} does not match a {config['class']} (missing or mis-shaped entry: {exc}).") from None
     n_weights, n_tensors = sum(t.numel() for t in tensors.values()), len(tensors)
-    state, params = config.get("state"), config.get("params")
-    sized = {"state": state if isinstance(state, dict) else {},
-             "params": {k: v for k, v in params.items() if k in _SIZE_PARAMS} if isinstance(params, dict) else {}}
-    sized["state"] = {k: v for k, v in sized["state"].items() if k in ("architecture", "n_features_in_")}
-
-    def refuse(where, value, bound, what):
-        raise ModelFileError(
-            f"{path}: config.json sets {where.lstrip('.')} = {value:,}, but the network holds only {bound:,} "
-            f"{what}; the config was edited or belongs to other weights. Save the model again."
-        )
-
-    def walk(value, where):
-        is_count = any(word in where.rsplit(".", 1)[-1] for word in ("blocks", "layers", "levels"))
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, f"{where}.{k}")
-        elif isinstance(value, list):
-            if len(value) > max(n_tensors, 1):
-                refuse(f"{where} (a list of length)", len(value), n_tensors, "weight tensors")
-            for i, v in enumerate(value):
-                walk(v, f"{where}[{i}]")
-        elif isinstance(value, int) and not isinstance(value, bool):
-            if is_count and value > max(n_tensors, 1):
-                refuse(where, value, n_tensors, "weight tensors")
-            if value > max(n_weights, 1):
-                refuse(where, value, n_weights, "weights")
-
-    walk(sized, "")
+    check_spec_against_weights(spec, n_weights, n_tensors, where=str(path))
 
 
 def load(path: str | os.PathLike):
@@ -390,7 +375,7 @@ def load(path: str | os.PathLike):
     """
     config, tensors = read_model_dir(path)
     cls = _REGISTRY[config["class"]]
-    _check_sizes_against_weights(path, config, tensors)
+    _check_sizes_against_weights(path, cls, config, tensors)
     try:
         return cls._from_saved_state(config.get("params", {}), config.get("state", {}), tensors)
     except ModelFileError:

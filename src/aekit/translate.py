@@ -57,7 +57,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .blocks import ConditionalConvDecoder, ConvClassifier, ConvEncoder, UNet, _pad_to_multiple
+from .blocks import ConditionalConvDecoder, ConvClassifier, ConvEncoder, UNet, pad_to_multiple
 from .images import to_unit_float
 from .serialization import register
 from .serialization import save as _save
@@ -281,7 +281,7 @@ class FaderNetwork(nn.Module):
         self.register_buffer("step", torch.zeros((), dtype=torch.int64))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        x, _ = _pad_to_multiple(x, self.factor)
+        x, _ = pad_to_multiple(x, self.factor)
         return self.encoder(x)
 
     def classify(self, x: torch.Tensor) -> torch.Tensor:
@@ -292,7 +292,7 @@ class FaderNetwork(nn.Module):
         """The classifier's view of an image: averaged over ``judge_pool`` x ``judge_pool`` blocks."""
         k = self.config["judge_pool"]
         if k > 1:
-            x, _ = _pad_to_multiple(x, k)
+            x, _ = pad_to_multiple(x, k)
             x = F.avg_pool2d(x, k)
         return x
 

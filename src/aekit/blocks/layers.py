@@ -1,20 +1,4 @@
-"""Building blocks shared by every aekit tool.
-
-Everything here is a plain ``torch.nn.Module`` that can be rebuilt from a JSON-able config
-(``module.config``), which is what lets model files be safetensors + JSON and never pickle.
-
-- :class:`DenseEncoder` / :class:`DenseDecoder`: a chain of ``Linear`` layers, e.g. the classic
-  ``784 -> 100 -> 50 -> 20`` and back, with a choice of activation, batch norm and dropout.
-- :class:`ConvEncoder` / :class:`ConvDecoder`: strided convolutions for ``C x H x W`` images of any
-  size, optionally squeezed through a dense latent vector.
-- :class:`Autoencoder`: an encoder and a decoder with ``encode``, ``decode`` and ``forward``.
-- :class:`UNet`: a fully convolutional encoder-decoder with skip connections for images of any
-  size, optionally predicting the residual (``x - noise``) and conditioned on extra input maps.
-- :class:`ConditionalConvDecoder`: a convolutional decoder that also sees a condition vector
-  (attributes) at every stage, as Fader Networks' decoder does.
-- :class:`ConvClassifier`: a small convolutional classifier, for latent feature maps (a latent
-  discriminator) or for images.
-"""
+"""The layers every aekit network is made of (re-exported by :mod:`aekit.blocks`)."""
 
 from __future__ import annotations
 
@@ -23,6 +7,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .registry import build, register_network, spec_of
 
 __all__ = [
     "ACTIVATIONS",
@@ -35,7 +21,9 @@ __all__ = [
     "DenseEncoder",
     "UNet",
     "build_module",
+    "dense_weight_count",
     "make_activation",
+    "pad_to_multiple",
 ]
 
 ACTIVATIONS = {
@@ -113,6 +101,7 @@ class _DenseChain(nn.Module):
         return self.net(x)
 
 
+@register_network
 class DenseEncoder(_DenseChain):
     """``n_features -> hidden_layer_sizes... -> n_components``.
 
@@ -136,7 +125,13 @@ class DenseEncoder(_DenseChain):
             [n_features, *hidden_layer_sizes, n_components], activation, batch_norm, dropout
         )
 
+    @classmethod
+    def from_config(cls, cfg: dict) -> DenseEncoder:
+        sizes = cfg["sizes"]
+        return cls(sizes[0], sizes[1:-1], sizes[-1], cfg["activation"], cfg["batch_norm"], cfg["dropout"])
 
+
+@register_network
 class DenseDecoder(_DenseChain):
     """The mirror of :class:`DenseEncoder`: ``n_components -> reversed(hidden) -> n_features``.
 
@@ -161,6 +156,12 @@ class DenseDecoder(_DenseChain):
             output_activation,
         )
 
+    @classmethod
+    def from_config(cls, cfg: dict) -> DenseDecoder:
+        sizes = cfg["sizes"]
+        return cls(sizes[0], list(reversed(sizes[1:-1])), sizes[-1], cfg["activation"], cfg["batch_norm"],
+                   cfg["dropout"], cfg["output_activation"])
+
 
 def _conv_block(c_in, c_out, stride, activation, batch_norm):
     layers = [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)]
@@ -170,6 +171,7 @@ def _conv_block(c_in, c_out, stride, activation, batch_norm):
     return layers
 
 
+@register_network
 class ConvEncoder(nn.Module):
     """Strided 3x3 convolutions; each stage halves H and W.
 
@@ -220,6 +222,7 @@ class ConvEncoder(nn.Module):
         return z if self.to_latent is None else self.to_latent(z.flatten(1))
 
 
+@register_network
 class ConvDecoder(nn.Module):
     """The mirror of :class:`ConvEncoder`: each stage doubles H and W (nearest upsampling + conv,
     which avoids the checkerboard artefacts of transposed convolutions)."""
@@ -280,7 +283,7 @@ def _ceil_to(n: int, m: int) -> int:
     return -(-int(n) // m) * m
 
 
-def _pad_to_multiple(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, tuple[int, int]]:
+def pad_to_multiple(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, tuple[int, int]]:
     """Pad ``x`` at the bottom and right to a multiple of ``factor``; also return its ``(H, W)``."""
     h, w = x.shape[-2:]
     ph, pw = _ceil_to(h, factor) - h, _ceil_to(w, factor) - w
@@ -291,6 +294,7 @@ def _pad_to_multiple(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, tuple[
     return x, (h, w)
 
 
+@register_network
 class UNet(nn.Module):
     """A fully convolutional encoder-decoder with skip connections, for images of any ``H x W``.
 
@@ -350,7 +354,7 @@ class UNet(nn.Module):
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         inp = x if condition is None else torch.cat([x, condition.to(x.dtype)], dim=1)
-        inp, (h, w) = _pad_to_multiple(inp, self.factor)
+        inp, (h, w) = pad_to_multiple(inp, self.factor)
         feat = self.inc(inp)
         skips = [feat]
         for down, enc in zip(self.down, self.enc):
@@ -363,6 +367,7 @@ class UNet(nn.Module):
         return x - out if self.config["residual"] else out
 
 
+@register_network
 class ConditionalConvDecoder(nn.Module):
     """Decode a spatial latent ``(latent_channels, h, w)`` into an image, given a condition vector.
 
@@ -419,6 +424,7 @@ class ConditionalConvDecoder(nn.Module):
         return self.out(with_condition(h))
 
 
+@register_network
 class ConvClassifier(nn.Module):
     """Strided 3x3 convolutions, average pooling to a ``pool x pool`` grid, then a dense head with
     ``n_outputs`` logits.
@@ -457,40 +463,23 @@ class ConvClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-_MODULES = {
-    cls.__name__: cls for cls in (DenseEncoder, DenseDecoder, ConvEncoder, ConvDecoder, UNet,
-                                  ConditionalConvDecoder, ConvClassifier)
-}
+_BLOCKS = ("DenseEncoder", "DenseDecoder", "ConvEncoder", "ConvDecoder", "UNet", "ConditionalConvDecoder",
+           "ConvClassifier")
 
 
 def build_module(spec: dict) -> nn.Module:
     """Rebuild a block from ``{"type": name, "config": {...}}`` (the inverse of ``spec_of``).
 
-    Only the classes of this module can be built, so a model file can never name arbitrary code.
+    Only the blocks of this module can be built; :func:`aekit.blocks.build` also builds whole
+    networks (an :class:`Autoencoder`, the tools' own networks).
     """
-    kind = spec.get("type")
-    if kind not in _MODULES:
-        raise ValueError(f"Unknown block type {kind!r}; known: {sorted(_MODULES)}.")
-    cls = _MODULES[kind]
-    cfg = dict(spec.get("config", {}))
-    if kind in ("DenseEncoder", "DenseDecoder"):
-        sizes = cfg.pop("sizes")
-        if kind == "DenseEncoder":
-            mod = cls(sizes[0], sizes[1:-1], sizes[-1], cfg["activation"], cfg["batch_norm"], cfg["dropout"])
-        else:
-            mod = cls(
-                sizes[0], list(reversed(sizes[1:-1])), sizes[-1], cfg["activation"],
-                cfg["batch_norm"], cfg["dropout"], cfg["output_activation"],
-            )
-        return mod
-    return cls(**cfg)
+    if not isinstance(spec, dict) or spec.get("type") not in _BLOCKS:
+        kind = spec.get("type") if isinstance(spec, dict) else spec
+        raise ValueError(f"Unknown block type {kind!r}; known: {sorted(_BLOCKS)}.")
+    return build(spec)
 
 
-def spec_of(module: nn.Module) -> dict:
-    """JSON-able description of a block, rebuilt by :func:`build_module`."""
-    return {"type": type(module).__name__, "config": module.config}
-
-
+@register_network
 class Autoencoder(nn.Module):
     """An encoder and a decoder: ``forward(x) == decode(encode(x))``.
 
@@ -556,16 +545,26 @@ class Autoencoder(nn.Module):
         )
 
     @property
-    def spec(self) -> dict:
-        """JSON-able architecture, rebuilt by :meth:`from_spec`."""
+    def config(self) -> dict:
+        """The specs of the two halves: ``build(spec_of(autoencoder))`` rebuilds it."""
         return {"encoder": spec_of(self.encoder), "decoder": spec_of(self.decoder)}
 
     @classmethod
+    def from_config(cls, cfg: dict) -> Autoencoder:
+        return cls(build_module(cfg["encoder"]), build_module(cfg["decoder"]))
+
+    @property
+    def spec(self) -> dict:
+        """JSON-able architecture (model files before aekit's network registry stored this)."""
+        return self.config
+
+    @classmethod
     def from_spec(cls, spec: dict) -> Autoencoder:
-        return cls(build_module(spec["encoder"]), build_module(spec["decoder"]))
+        """Rebuild from :attr:`spec`, or from a registry spec ``{"type": "Autoencoder", ...}``."""
+        return build(spec) if "type" in spec else cls.from_config(spec)
 
     def _pad(self, x):
-        return _pad_to_multiple(x, self.factor)
+        return pad_to_multiple(x, self.factor)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         if self._fully_conv:

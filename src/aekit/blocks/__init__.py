@@ -1,0 +1,69 @@
+"""Every network aekit trains, in one place, each rebuilt from a JSON spec through one registry.
+
+Everything here is a plain ``torch.nn.Module`` with a JSON-able ``config``; :func:`build` rebuilds
+any registered network from ``{"type": name, "config": config}`` (:func:`spec_of`), which is what
+lets model files be safetensors + JSON and never pickle, and what the model-file size guard
+(:func:`check_spec_against_weights`) walks before anything is allocated.
+
+Layers (:mod:`aekit.blocks.layers`):
+
+- :class:`DenseEncoder` / :class:`DenseDecoder`: a chain of ``Linear`` layers, e.g. the classic
+  ``784 -> 100 -> 50 -> 20`` and back, with a choice of activation, batch norm and dropout.
+- :class:`ConvEncoder` / :class:`ConvDecoder`: strided convolutions for ``C x H x W`` images of any
+  size, optionally squeezed through a dense latent vector.
+- :class:`Autoencoder`: an encoder and a decoder with ``encode``, ``decode`` and ``forward``.
+- :class:`UNet`: a fully convolutional encoder-decoder with skip connections for images of any
+  size, optionally predicting the residual (``x - noise``) and conditioned on extra input maps.
+- :class:`ConditionalConvDecoder`: a convolutional decoder that also sees a condition vector
+  (attributes) at every stage, as Fader Networks' decoder does.
+- :class:`ConvClassifier`: a small convolutional classifier, for latent feature maps (a latent
+  discriminator) or for images.
+
+The tools' own networks live beside them in this package and are registered the same way.
+"""
+
+from .layers import (
+    ACTIVATIONS,
+    Autoencoder,
+    ConditionalConvDecoder,
+    ConvClassifier,
+    ConvDecoder,
+    ConvEncoder,
+    DenseDecoder,
+    DenseEncoder,
+    UNet,
+    build_module,
+    dense_weight_count,
+    make_activation,
+    pad_to_multiple,
+)
+from .registry import (
+    build,
+    check_spec_against_weights,
+    count_weights,
+    register_network,
+    registered_networks,
+    spec_of,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "Autoencoder",
+    "ConditionalConvDecoder",
+    "ConvClassifier",
+    "ConvDecoder",
+    "ConvEncoder",
+    "DenseDecoder",
+    "DenseEncoder",
+    "UNet",
+    "build",
+    "build_module",
+    "check_spec_against_weights",
+    "count_weights",
+    "dense_weight_count",
+    "make_activation",
+    "pad_to_multiple",
+    "register_network",
+    "registered_networks",
+    "spec_of",
+]

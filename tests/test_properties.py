@@ -21,6 +21,7 @@ import json
 import os
 import zlib
 
+import model_zoo
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -31,6 +32,7 @@ from PIL import Image
 import aekit
 from aekit.errors import ModelFileError
 from aekit.images import IMAGE_SUFFIXES, ImageFileError, read_image, write_image
+from aekit.serialization import registered_classes
 from aekit.tables import Table, read_table, write_table
 from aekit.text import (
     DEFAULT_FILTERS,
@@ -567,11 +569,20 @@ def test_damaged_tables_load_or_raise_value_error(scratch, table_seeds, data, su
 
 
 @pytest.fixture(scope="module")
-def model_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("model") / "reducer"
-    X = np.random.default_rng(2).normal(size=(24, 4)).astype(np.float32)
-    aekit.AutoencoderReducer(n_components=2, hidden_layer_sizes=(8,), max_epochs=1, random_state=0).fit(X).save(folder)
+def zoo_inputs():
+    return model_zoo.inputs()
+
+
+@pytest.fixture(scope="module", params=sorted(model_zoo.FIT))
+def model_files(request, tmp_path_factory, zoo_inputs):
+    """A fresh model file of each class (``tests/model_zoo.py``): config bytes, weights bytes."""
+    folder = tmp_path_factory.mktemp("model") / request.param
+    model_zoo.FIT[request.param](zoo_inputs).save(folder)
     return (folder / "config.json").read_bytes(), (folder / "model.safetensors").read_bytes()
+
+
+def test_the_model_files_cover_every_class():
+    assert set(registered_classes()) <= set(model_zoo.FIT)
 
 
 # integers stay small or absurd: a layer of 10**5 x 10**5 would be allocated (and take seconds)
@@ -604,10 +615,11 @@ def _check_model(folder, config: bytes, weights: bytes):
     except ModelFileError as exc:
         assert str(folder) in str(exc)
     else:
-        assert isinstance(model, aekit.AutoencoderReducer)
+        assert type(model).__name__ == json.loads(config)["class"]
 
 
-@examples(150)
+# per class (seven classes): about as many cases in all as one class had alone before
+@examples(30)
 @given(st.data())
 def test_edited_model_configs_load_or_raise_model_file_error(scratch, model_files, data):
     config, weights = model_files
@@ -622,14 +634,14 @@ def test_edited_model_configs_load_or_raise_model_file_error(scratch, model_file
     _check_model(scratch / "edited", json.dumps(tree).encode(), weights)
 
 
-@examples(100)
+@examples(15)
 @given(st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps(v).encode()),
                  st.integers(1, 5000).map(lambda k: b"[" * k)))
 def test_garbage_configs_raise_model_file_error(scratch, model_files, config):
     _check_model(scratch / "garbage", config, model_files[1])
 
 
-@examples(150)
+@examples(25)
 @given(st.data())
 def test_damaged_weights_load_or_raise_model_file_error(scratch, model_files, data):
     config, weights = model_files

@@ -418,3 +418,51 @@ def test_save_refuses_parameters_json_cannot_hold(tmp_path):
     model.set_params(random_state=np.int64(3), checkpoint=tmp_path / "c.ckpt")
     model.save(tmp_path / "m")
     assert aekit.load(tmp_path / "m").checkpoint == str(tmp_path / "c.ckpt")
+
+
+# --------------------------------------------------------------------------------------------
+# Every class: a config asking for a huge network is refused before anything is allocated
+# --------------------------------------------------------------------------------------------
+
+
+def _scale_ints(tree, factor):
+    """Multiply every integer >= 2 of a JSON tree by ``factor`` (widths, channels, vocabularies...)."""
+    if isinstance(tree, dict):
+        return {k: _scale_ints(v, factor) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_scale_ints(v, factor) for v in tree]
+    if isinstance(tree, int) and not isinstance(tree, bool) and tree >= 2:
+        return tree * factor
+    return tree
+
+
+@pytest.fixture(scope="module")
+def zoo_files(tmp_path_factory):
+    import model_zoo
+
+    d, root = model_zoo.inputs(), tmp_path_factory.mktemp("zoo")
+    return {name: fit(d).save(root / name) for name, fit in model_zoo.FIT.items()}
+
+
+@pytest.mark.parametrize("name", ["AutoencoderReducer", "DenoisingAutoencoder", "Denoiser", "AttributeEditor",
+                                  "Translator", "EmbeddingClassifier", "TextAutoencoder"])
+@pytest.mark.parametrize("factor", [10**3, 10**9], ids=["wide", "absurd"])
+def test_a_config_asking_for_a_huge_network_is_refused_before_allocating(zoo_files, tmp_path, monkeypatch,
+                                                                         name, factor):
+    import shutil
+
+    from aekit.serialization import _REGISTRY, load
+
+    folder = tmp_path / name
+    shutil.copytree(zoo_files[name], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["state"]["network"] = _scale_ints(config["state"]["network"], factor)
+    (folder / "config.json").write_text(json.dumps(config))
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("the model was rebuilt although its config asks for more weights than the file has")
+
+    monkeypatch.setattr(_REGISTRY[name], "_from_saved_state", classmethod(must_not_build))
+    with pytest.raises(ModelFileError, match="holds only|cannot be built") as info:
+        load(folder)
+    assert str(folder) in str(info.value)

@@ -1,5 +1,8 @@
+"""``python -m aekit``: the ``aekit`` command."""
+
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported, not run, when the test suite collects the package's doctests
+    sys.exit(main())

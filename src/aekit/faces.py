@@ -48,7 +48,6 @@ SMILE_STYLES = ("closed", "open", "grin")
 _CX, _CY = 0.5, 0.45  # canonical centre of the head ellipse
 _PIVOT = np.array([0.5, 0.5])
 _ZOOM = 1.2  # constant magnification of the canonical frame (the pose adds +-5 % to it)
-_GRID = 16  # resolution of the (linear) background and lighting gradients before upsampling
 
 
 # --------------------------------------------------------------------------- validation helpers

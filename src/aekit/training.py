@@ -32,7 +32,7 @@ import math
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -682,7 +682,3 @@ def predict_batches(fn: Callable[[torch.Tensor], torch.Tensor], X, batch_size: i
         raise ValueError("No data to transform: the input has 0 rows.")
     return np.concatenate(chunks)
 
-
-def to_float_tensor(X: np.ndarray | Sequence) -> torch.Tensor:
-    """float32 tensor sharing memory with ``X`` where possible."""
-    return _as_tensor(np.asarray(X, dtype=np.float32))

@@ -1,5 +1,7 @@
 """aekit.Denoiser (pretrained, any image) and aekit.DenoisingAutoencoder (scikit-learn style)."""
 
+import json
+
 import numpy as np
 import pytest
 import skimage.data
@@ -73,11 +75,11 @@ def test_colour_denoising_beats_the_noisy_image(pretrained):
     assert psnr(clean, out) > psnr(clean, noisy) + 5
 
 
-def test_tiled_inference_matches_the_whole_image(pretrained):
+def test_tiled_inference_matches_the_whole_image():
+    # copies of their own: the shared `pretrained` fixture is never modified
     image = gaussian(skimage.data.camera()[:300, :260] / np.float32(255), 25, seed=0)
-    whole = pretrained.set_params(tile_size=1024).denoise(image, sigma=25)
-    tiled = pretrained.set_params(tile_size=160).denoise(image, sigma=25)
-    pretrained.set_params(tile_size=512)
+    whole = Denoiser.pretrained(tile_size=1024).denoise(image, sigma=25)
+    tiled = Denoiser.pretrained(tile_size=160).denoise(image, sigma=25)
     assert np.abs(whole - tiled).max() < 1e-4
 
 
@@ -103,12 +105,13 @@ def test_training_lowers_the_loss_and_save_load_round_trips(tmp_path):
     model = Denoiser(channels=(8, 16), n_patches=256, patch_size=32, max_epochs=4, batch_size=16,
                      learning_rate=3e-3, random_state=0, verbose=0).fit(images)
     loss = model.history_.history["loss"]
-    assert loss[-1] < loss[0]
+    assert loss[-1] < loss[0] and model.n_iter_ == 4
     x = gaussian(images[0], 25, seed=0)
     for half in (False, True):
         model.save(tmp_path / f"m{half}", half=half)
         back = aekit.load(tmp_path / f"m{half}")
-        assert isinstance(back, Denoiser) and back.channels == (8, 16)
+        assert isinstance(back, Denoiser) and back.channels == (8, 16) and back.n_iter_ == 4
+        assert back.model_.out.weight.is_contiguous(memory_format=torch.channels_last)
         diff = np.abs(back.denoise(x, sigma=25).astype(int) - model.denoise(x, sigma=25)).max()
         assert diff <= (1 if half else 0)
 
@@ -118,6 +121,9 @@ def test_fit_checks_its_parameters():
         Denoiser(channels=(8, 16, 32), patch_size=30).fit([np.zeros((64, 64), np.uint8)])
     with pytest.raises(ValueError, match="smaller than patch_size"):
         Denoiser(channels=(8, 16), patch_size=64, n_patches=4).fit([np.zeros((40, 40), np.uint8)])
+    with pytest.raises(ValueError, match=r"sigma_range must be \(low, high\) with 0 <= low <= high <= 255"):
+        Denoiser(sigma_range=(60, 10)).fit([np.zeros((64, 64), np.uint8)])
+    assert Denoiser().verbose == 0  # silent by default, as every aekit estimator
 
 
 def test_held_out_images_are_not_training_images():
@@ -161,6 +167,8 @@ def test_conv_dae_takes_images_and_round_trips(digits, tmp_path):
     out = dae.transform(noisy[:10].reshape(-1, 8, 8, 1))
     assert out.shape == (10, 8, 8, 1)
     dae.save(tmp_path / "dae")
+    saved = json.loads((tmp_path / "dae" / "config.json").read_text())["state"]["network"]
+    assert saved["type"] == "ScaledAutoencoder" and saved["config"]["image_chw"] == [1, 8, 8]
     np.testing.assert_allclose(aekit.load(tmp_path / "dae").transform(noisy[:10].reshape(-1, 8, 8, 1)), out,
                                atol=1e-6)
     flat = DenoisingAutoencoder(image_shape=(8, 8), channels=(8,), max_epochs=1, random_state=0).fit(X[:100])
@@ -172,7 +180,7 @@ def test_dae_errors_name_the_problem(digits):
     dae = DenoisingAutoencoder(architecture="dense", max_epochs=1, random_state=0).fit(X[:50])
     with pytest.raises(ValueError, match=r"shape \(10,\).*fitted on \(64,\)"):
         dae.transform(np.zeros((3, 10)))
-    with pytest.raises(ValueError, match="Unknown noise 'blur'"):
+    with pytest.raises(ValueError, match=r"noise must be one of 'gaussian', .* got 'blur'"):
         DenoisingAutoencoder(noise="blur").fit(X)
     with pytest.raises(ValueError, match="needs images"):
         DenoisingAutoencoder(architecture="conv").fit(X)
@@ -182,9 +190,9 @@ def test_dae_errors_name_the_problem(digits):
 
 def test_self_ensemble_averages_the_symmetries(pretrained, camera_crop):
     noisy = gaussian(camera_crop[:64, :96] / np.float32(255), 25, seed=0)
-    one = pretrained.set_params(self_ensemble=1).denoise(noisy, sigma=25)
-    eight = pretrained.set_params(self_ensemble=8).denoise(noisy, sigma=25)
-    pretrained.set_params(self_ensemble=1)
+    one = pretrained.denoise(noisy, sigma=25)
+    eight = Denoiser.pretrained(self_ensemble=8).denoise(noisy, sigma=25)  # a copy: the fixture is shared
+    assert pretrained.self_ensemble == 1
     assert eight.shape == one.shape == noisy.shape
     assert 0 < np.abs(eight - one).mean() < 0.02  # a small correction, not a different image
     with pytest.raises(ValueError, match="self_ensemble must be 1, 2, 4 or 8"):

@@ -31,17 +31,16 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from .blocks import UNet
+from ._base import AekitEstimator, training_constraints
+from ._validation import Interval, IntSequence, Options, check_array_stack, check_finite
+from .blocks import Autoencoder, ScaledAutoencoder, UNet
 from .images import from_unit_float, to_unit_float
+from .noise import NOISE_KINDS
 from .serialization import load as _load
 from .serialization import register
-from .serialization import save as _save
-from .training import History, TrainConfig, train
 
 __all__ = ["PRETRAINED_DIR", "Denoiser", "DenoisingAutoencoder", "estimate_noise_sigma"]
 
@@ -74,8 +73,7 @@ def _as_unit_float(image: np.ndarray, what: str = "image") -> tuple[np.ndarray, 
     if dtype in (np.uint8, np.uint16, np.bool_):
         return to_unit_float(image), dtype
     if np.issubdtype(dtype, np.floating):
-        if not np.all(np.isfinite(image)):
-            raise ValueError(f"The {what} contains NaN or infinite values; clean or mask them first.")
+        check_finite(image, f"The {what}", fix="Clean or mask them first.")
         if image.size and (image.min() < -1.0 or image.max() > 2.0):
             raise ValueError(
                 f"The float {what} has values in [{image.min():.3g}, {image.max():.3g}], but float images "
@@ -196,8 +194,22 @@ def _denoising_loss(sigma_range: tuple[float, float], clip_fraction: float):
 # --------------------------------------------------------------------------------------------
 
 
+class _LevelRange:
+    """A constraint for ``sigma_range``: a pair ``(low, high)`` with ``0 <= low <= high <= 255``."""
+
+    def is_satisfied_by(self, value) -> bool:
+        try:
+            lo, hi = (float(s) for s in value)
+        except (TypeError, ValueError):
+            return False
+        return 0 <= lo <= hi <= 255
+
+    def __str__(self) -> str:
+        return "(low, high) with 0 <= low <= high <= 255"
+
+
 @register
-class Denoiser(BaseEstimator):
+class Denoiser(AekitEstimator):
     """A pretrained, fully convolutional image denoiser for any image size.
 
     Use :meth:`pretrained` for the weights that ship with aekit, or :meth:`fit` on your own
@@ -226,12 +238,21 @@ class Denoiser(BaseEstimator):
     self_ensemble : {1, 2, 4, 8}, default 1
         Denoise this many rotated / mirrored copies and average them after undoing the
         transform: a little more PSNR for proportionally more time.
-    precision, device, random_state, verbose : as in the other aekit estimators.
+    precision, device, random_state : as in the other aekit estimators.
+    verbose : int, default 0
+        0 silent, 1 a progress bar on a terminal (training, and the tiles of a big image),
+        2 also a line per epoch. (The pretrained model is saved with ``verbose=2``; pass
+        ``Denoiser.pretrained(verbose=0)`` to silence it.)
+    checkpoint : str or None, default None
+        File written at the end of every epoch; ``fit(images, resume=True)`` continues from it.
+        Not saved with the model.
 
     Attributes
     ----------
     model_ : aekit.blocks.UNet
     history_ : aekit.training.History
+    n_iter_ : int
+        Epochs trained.
 
     Examples
     --------
@@ -247,10 +268,26 @@ class Denoiser(BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        "channels": [IntSequence(1, min_len=1, allow_int=False)],
+        "blocks_per_level": [Interval(int, 1, None)],
+        "sigma_range": [_LevelRange()],
+        "patch_size": [Interval(int, 1, None)],
+        "n_patches": [Interval(int, 1, None)],
+        "clip_fraction": [Interval(float, 0, 1)],
+        "tile_size": [Interval(int, 1, None)],
+        "tile_overlap": [Interval(int, 0, None)],
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "precision", "random_state",
+                               "verbose", "checkpoint"),
+    }
+    _unsaved_params = {"checkpoint": None}  # a path on the training machine means nothing elsewhere
+    _train_defaults = {"lr_schedule": "cosine", "validation_split": 0.02, "early_stopping": False,
+                       "restore_best_weights": False}
+
     def __init__(self, channels=(24, 48, 96, 192), blocks_per_level=2, sigma_range=(0.0, 55.0),
                  patch_size=64, n_patches=32000, clip_fraction=0.2, max_epochs=6, batch_size=16,
                  learning_rate=1e-3, tile_size=512, tile_overlap=48, self_ensemble=1, precision="auto",
-                 device="auto", random_state=None, verbose=1, checkpoint=None):
+                 device="auto", random_state=None, verbose=0, checkpoint=None):
         self.channels = channels
         self.blocks_per_level = blocks_per_level
         self.sigma_range = sigma_range
@@ -287,15 +324,17 @@ class Denoiser(BaseEstimator):
 
     # -- training ----------------------------------------------------------------------------
 
-    def _check_params(self):
-        lo, hi = (float(s) for s in self.sigma_range)
-        if not 0 <= lo <= hi <= 255:
-            raise ValueError(f"sigma_range must be (low, high) with 0 <= low <= high <= 255, got {self.sigma_range!r}.")
-        factor = 2 ** (len(self.channels) - 1)
-        if self.patch_size < factor or self.patch_size % factor:
-            raise ValueError(f"patch_size must be a multiple of {factor} (the U-Net's downsampling), got {self.patch_size}.")
+    def _check_inference_params(self, factor: int) -> None:
+        """The checks that involve two parameters, or the network's downsampling ``factor``."""
+        if self.self_ensemble not in (1, 2, 4, 8):
+            raise ValueError(f"self_ensemble must be 1, 2, 4 or 8, got {self.self_ensemble!r}.")
         if self.tile_size < 2 * self.tile_overlap + factor:
             raise ValueError(f"tile_size={self.tile_size} must exceed 2 * tile_overlap + {factor}.")
+
+    def _make_network(self):
+        # channels_last lets oneDNN pick its fastest convolution kernels on the CPU.
+        return UNet(1, tuple(self.channels), int(self.blocks_per_level), condition_channels=1).to(
+            memory_format=torch.channels_last)
 
     def fit(self, images, y=None, *, resume=False):
         """Train on clean images (a list of ``(H, W)`` or ``(H, W, 3)`` arrays).
@@ -303,7 +342,11 @@ class Denoiser(BaseEstimator):
         Gaussian noise with a level drawn uniformly from ``sigma_range`` is added to every patch
         each time it is used. ``resume=True`` continues from ``self.checkpoint``.
         """
-        self._check_params()
+        self._validate_params()
+        factor = 2 ** (len(self.channels) - 1)
+        if self.patch_size % factor:
+            raise ValueError(f"patch_size must be a multiple of {factor} (the U-Net's downsampling), got {self.patch_size}.")
+        self._check_inference_params(factor)
         if isinstance(images, np.ndarray) and images.ndim in (2, 3) and images.dtype != object:
             images = [images]
         images = list(images)
@@ -311,24 +354,14 @@ class Denoiser(BaseEstimator):
             raise ValueError("fit needs at least one clean image.")
         for i, image in enumerate(images):
             _check_image_shape(np.asarray(image), f"training image {i}")
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        rng = np.random.default_rng(seed)
-        patches = _sample_patches(_training_planes(images), int(self.n_patches), int(self.patch_size), rng)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.model_ = UNet(1, tuple(self.channels), int(self.blocks_per_level), condition_channels=1)
-        # channels_last lets oneDNN pick its fastest convolution kernels on the CPU.
-        self.model_ = self.model_.to(memory_format=torch.channels_last)
-        config = TrainConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-            lr_schedule="cosine", validation_split=0.02, early_stopping=False,
-            restore_best_weights=False, precision=self.precision, device=self.device,
-            random_state=seed, verbose=self.verbose, checkpoint=self.checkpoint, resume=resume,
-            desc=type(self).__name__,
-        )
+        seed = self._draw_seed()
+        network = self._build_network(self._make_network, seed, data_bytes=4 * self.n_patches * self.patch_size**2,
+                                      fix="Use fewer n_patches, a smaller patch_size or smaller channels.")
+        patches = _sample_patches(_training_planes(images), int(self.n_patches), int(self.patch_size),
+                                  np.random.default_rng(seed))
         loss_fn = _denoising_loss(tuple(float(s) for s in self.sigma_range), float(self.clip_fraction))
-        self.history_ = train(self.model_, loss_fn, torch.from_numpy(patches), config)
-        self.model_.cpu().eval()
+        self._fit_network(network, loss_fn, torch.from_numpy(patches), seed, resume=resume)
+        self.model_.cpu()
         return self
 
     # -- inference ---------------------------------------------------------------------------
@@ -345,6 +378,7 @@ class Denoiser(BaseEstimator):
             (:func:`estimate_noise_sigma`).
         """
         check_is_fitted(self)
+        self._check_inference_params(self.model_.factor)
         image = np.asarray(image)
         _check_image_shape(image)
         x, dtype = _as_unit_float(image)
@@ -368,8 +402,6 @@ class Denoiser(BaseEstimator):
     def _denoise_planes(self, planes: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
         """Denoise ``(n, H, W)`` planes, plane ``i`` with noise level ``sigmas[i]`` (0-1 scale)."""
         k = self.self_ensemble
-        if k not in (1, 2, 4, 8):
-            raise ValueError(f"self_ensemble must be 1, 2, 4 or 8, got {k!r}.")
         total = None
         # The first k of the 8 symmetries of the square: identity, mirror, then rotations.
         for rot, flip in [(0, False), (0, True), (1, False), (1, True), (2, False), (2, True),
@@ -414,42 +446,13 @@ class Denoiser(BaseEstimator):
 
     # -- model files -------------------------------------------------------------------------
 
-    def save(self, path, *, half=False):
-        """Write the model to the folder ``path`` (safetensors + JSON); ``half`` stores fp16 weights."""
-        check_is_fitted(self)
-        self._save_half = bool(half)
-        try:
-            return _save(self, path)
-        finally:
-            del self._save_half
-
-    def _params_to_save(self, params):
-        params = dict(params)
-        params["checkpoint"] = None  # a path on the training machine means nothing elsewhere
-        return params
-
-    def _get_saved_state(self):
-        state = {"architecture": {"type": "UNet", "config": self.model_.config},
-                 "history": self.history_.to_dict()}
-        dtype = torch.float16 if getattr(self, "_save_half", False) else torch.float32
-        tensors = {f"model.{k}": v.detach().to(dtype) for k, v in self.model_.state_dict().items()}
-        return state, tensors
-
     @classmethod
-    def _from_saved_state(cls, params, state, tensors):
-        for key in ("channels", "sigma_range"):
-            if isinstance(params.get(key), list):
-                params[key] = tuple(params[key])
-        self = cls(**params)
-        arch = state["architecture"]
-        if arch.get("type") != "UNet":
-            raise ValueError(f"unknown architecture {arch.get('type')!r}")
-        self.model_ = UNet(**arch["config"])
-        self.model_.load_state_dict({k[6:]: v.float() for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = self.model_.to(memory_format=torch.channels_last).eval()
-        self.history_ = History.from_dict(state["history"])
-        return self
+    def _saved_network_spec(cls, params, state):
+        # files before the network registry kept the U-Net's spec under "architecture"
+        return state["network"] if "network" in state else state["architecture"]
 
+    def _set_saved_state(self, state, tensors):
+        self.model_ = self.model_.to(memory_format=torch.channels_last)
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,26 +473,8 @@ def _corrupt(kind: str, level: float, clip: bool):
     return corrupt
 
 
-class _ScaledAutoencoder(torch.nn.Module):
-    """An :class:`~aekit.blocks.Autoencoder` that sees ``(x - center) / scale`` and answers in
-    the data's units, reshaping flat rows to images for a convolutional one."""
-
-    def __init__(self, net, center: float, scale: float, image_chw=None):
-        super().__init__()
-        self.net = net
-        self.center, self.scale = float(center), float(scale)
-        self.image_chw = image_chw
-
-    def forward(self, x):
-        n = x.shape[0]
-        h = (x - self.center) / self.scale
-        if self.image_chw is not None:
-            h = h.reshape(n, *self.image_chw)
-        return self.net(h).reshape(x.shape) * self.scale + self.center
-
-
 @register
-class DenoisingAutoencoder(BaseEstimator):
+class DenoisingAutoencoder(AekitEstimator):
     """A denoising autoencoder for vectors and small images, in scikit-learn style.
 
     ``fit(X_clean)`` trains the network to map ``noise(X)`` back to ``X``, drawing fresh noise
@@ -518,11 +503,13 @@ class DenoisingAutoencoder(BaseEstimator):
 
     Attributes
     ----------
-    model_ : torch.nn.Module
+    model_ : aekit.blocks.ScaledAutoencoder
     input_shape_ : tuple
         The shape of one sample, as given to ``fit``.
     clip_ : bool
     history_ : aekit.training.History
+    n_iter_ : int
+        Epochs trained.
 
     Examples
     --------
@@ -536,6 +523,20 @@ class DenoisingAutoencoder(BaseEstimator):
     >>> dae.transform(noisy).shape
     (1797, 64)
     """
+
+    _parameter_constraints = {
+        "noise": [Options(*NOISE_KINDS)],
+        "noise_level": [Interval(float, 0, None)],
+        "clip": ["boolean", Options("auto")],
+        "architecture": [Options("auto", "dense", "conv")],
+        "image_shape": [None, IntSequence(1, min_len=2, max_len=3, allow_int=False)],
+        "hidden_layer_sizes": [IntSequence(1, allow_int=False)],
+        "n_components": [Interval(int, 1, None)],
+        "channels": [IntSequence(1, min_len=1, allow_int=False)],
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
+                               "patience", "precision", "random_state", "verbose", "checkpoint"),
+    }
+    _train_defaults = {"lr_schedule": "cosine"}
 
     def __init__(self, noise="gaussian", noise_level=0.5, clip="auto", architecture="auto",
                  image_shape=None, hidden_layer_sizes=(256, 128), n_components=64, channels=(32, 64),
@@ -565,34 +566,16 @@ class DenoisingAutoencoder(BaseEstimator):
     # -- input checks ------------------------------------------------------------------------
 
     def _as_array(self, X, what="X") -> np.ndarray:
-        if isinstance(X, (list, tuple)) and X and all(hasattr(x, "shape") for x in X):
-            shapes = sorted({tuple(np.shape(x)) for x in X})
-            if len(shapes) > 1:
-                raise ValueError(
-                    f"{what} holds arrays of different shapes ({', '.join(map(str, shapes[:4]))}); a "
-                    "DenoisingAutoencoder needs one size. Crop or resize them to one size (or cut equal "
-                    "patches), or use aekit.Denoiser, which takes images of any size."
-                )
-        X = np.asarray(X)
-        if X.dtype == object or not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
-                                      or X.dtype == bool):
-            raise ValueError(f"{what} must be numeric, got dtype {X.dtype}.")
-        if X.ndim not in (2, 3, 4):
-            raise ValueError(f"{what} must be (n_samples, n_features), (n, H, W) or (n, H, W, C); got shape {X.shape}.")
-        if len(X) == 0:
-            raise ValueError(f"{what} has 0 samples.")
-        X = X.astype(np.float32)
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{what} contains NaN or infinite values; impute or drop them first.")
+        X = check_array_stack(X, what, sizes_hint=(
+            "A DenoisingAutoencoder needs one size. Crop or resize them to one size (or cut equal patches), "
+            "or use aekit.Denoiser, which takes images of any size.")).astype(np.float32)
+        check_finite(X.reshape(len(X), -1), what, fix="Impute or drop those samples first.")
         return X
 
     def _image_chw(self, sample_shape: tuple) -> tuple | None:
-        arch = self.architecture
-        if arch not in ("auto", "dense", "conv"):
-            raise ValueError(f"architecture must be 'auto', 'dense' or 'conv', got {arch!r}.")
         shape = tuple(sample_shape) if len(sample_shape) > 1 else (
             tuple(self.image_shape) if self.image_shape is not None else None)
-        if arch == "dense" or (arch == "auto" and shape is None):
+        if self.architecture == "dense" or (self.architecture == "auto" and shape is None):
             return None
         if shape is None:
             raise ValueError("architecture='conv' needs images: pass X as (n, H, W[, C]) or set image_shape=(H, W).")
@@ -602,15 +585,23 @@ class DenoisingAutoencoder(BaseEstimator):
         c = shape[2] if len(shape) == 3 else 1
         return (c, h, w)
 
+    def _make_network(self, chw, center: float, scale: float):
+        """A builder (for the base) of the network of these parameters for ``chw`` images, or rows."""
+        def make():
+            if chw is None:
+                net = Autoencoder.dense(int(np.prod(self.input_shape_)), tuple(self.hidden_layer_sizes),
+                                        int(self.n_components))
+            else:
+                net = Autoencoder.conv(chw[0], tuple(self.channels))
+            return ScaledAutoencoder(net, center, scale, chw)
+
+        return make
+
     # -- fit / transform ---------------------------------------------------------------------
 
     def fit(self, X, y=None, *, resume=False):
         """Train on clean data ``X``; noise is added on the fly. Returns ``self``."""
-        from .blocks import Autoencoder
-        from .noise import NOISE_KINDS
-
-        if self.noise not in NOISE_KINDS:
-            raise ValueError(f"Unknown noise {self.noise!r}; choose one of {', '.join(NOISE_KINDS)}.")
+        self._validate_params()
         X = self._as_array(X)
         if len(X) < 2:
             raise ValueError("fit needs at least 2 samples.")
@@ -621,16 +612,9 @@ class DenoisingAutoencoder(BaseEstimator):
         in_unit = X.min() >= 0 and X.max() <= 1
         self.clip_ = bool(in_unit) if self.clip == "auto" else bool(self.clip)
         center, scale = float(X.mean()), float(X.std()) or 1.0
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            if chw is None:
-                net = Autoencoder.dense(int(np.prod(self.input_shape_)), tuple(self.hidden_layer_sizes),
-                                        int(self.n_components))
-            else:
-                net = Autoencoder.conv(chw[0], tuple(self.channels))
-        self.model_ = _ScaledAutoencoder(net, center, scale, chw)
-        self._chw = chw
+        seed = self._draw_seed()
+        network = self._build_network(self._make_network(chw, center, scale), seed, data_bytes=X.nbytes,
+                                      fix="Use smaller hidden_layer_sizes or channels, or fit on a subset of the rows.")
         corrupt = _corrupt(self.noise, float(self.noise_level), self.clip_)
 
         def loss_fn(model, batch):
@@ -639,16 +623,7 @@ class DenoisingAutoencoder(BaseEstimator):
             return F.mse_loss(pred.float(), clean) / (scale * scale)
 
         data = X.reshape(len(X), -1) if chw is None else X
-        config = TrainConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-            lr_schedule="cosine", validation_split=self.validation_split,
-            early_stopping=self.early_stopping, patience=self.patience, precision=self.precision,
-            device=self.device, random_state=seed, verbose=self.verbose, checkpoint=self.checkpoint,
-            resume=resume, desc=type(self).__name__,
-        )
-        self.history_ = train(self.model_, loss_fn, torch.from_numpy(np.ascontiguousarray(data)), config)
-        self.n_iter_ = len(self.history_.epoch)
-        return self
+        return self._fit_network(network, loss_fn, torch.from_numpy(np.ascontiguousarray(data)), seed, resume=resume)
 
     def transform(self, X):
         """Clean ``X`` (noisy data shaped like the training data); returns the same shape."""
@@ -660,13 +635,13 @@ class DenoisingAutoencoder(BaseEstimator):
             raise ValueError(
                 f"X has samples of shape {tuple(X.shape[1:])}, but the model was fitted on {self.input_shape_}."
             )
-        A = X.reshape(len(X), -1) if self._chw is None else (
-            np.moveaxis(X, -1, 1) if len(self.input_shape_) == 3 else X)
-        device = next(self.model_.parameters()).device
-        out = predict_batches(self.model_, np.ascontiguousarray(A), device=device, precision=self.precision)
+        chw = self.model_.image_chw
+        A = X.reshape(len(X), -1) if chw is None else (np.moveaxis(X, -1, 1) if len(self.input_shape_) == 3 else X)
+        out = predict_batches(self.model_, np.ascontiguousarray(A), device=self._model_device(),
+                              precision=self.precision)
         if self.clip_:
             out = np.clip(out, 0, 1)
-        if self._chw is not None and len(self.input_shape_) == 3:
+        if chw is not None and len(self.input_shape_) == 3:
             out = np.moveaxis(out, 1, -1)
         return out.reshape(X.shape).astype(np.float32, copy=False)
 
@@ -676,34 +651,32 @@ class DenoisingAutoencoder(BaseEstimator):
 
     # -- model files -------------------------------------------------------------------------
 
-    def save(self, path):
-        """Write the fitted model to the folder ``path`` (safetensors + JSON); see :func:`aekit.load`."""
-        check_is_fitted(self)
-        return _save(self, path)
-
-    def _get_saved_state(self):
-        m = self.model_
-        state = {"architecture": m.net.spec, "center": m.center, "scale": m.scale,
-                 "image_chw": None if m.image_chw is None else list(m.image_chw),
-                 "input_shape_": list(self.input_shape_), "clip_": self.clip_,
-                 "history": self.history_.to_dict()}
-        return state, {f"model.{k}": v for k, v in m.net.state_dict().items()}
+    def _extra_saved_state(self):
+        return {"input_shape_": list(self.input_shape_), "clip_": self.clip_}, {}
 
     @classmethod
-    def _from_saved_state(cls, params, state, tensors):
-        from .blocks import Autoencoder
+    def _params_from_json(cls, params):
+        params = super()._params_from_json(params)
+        if isinstance(params.get("image_shape"), list):  # its default is None, not a tuple
+            params["image_shape"] = tuple(params["image_shape"])
+        return params
 
-        for key in ("hidden_layer_sizes", "channels", "image_shape"):
-            if isinstance(params.get(key), list):
-                params[key] = tuple(params[key])
-        self = cls(**params)
-        net = Autoencoder.from_spec(state["architecture"])
-        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        chw = None if state["image_chw"] is None else tuple(state["image_chw"])
-        self.model_ = _ScaledAutoencoder(net, state["center"], state["scale"], chw).eval()
-        self._chw = chw
+    @classmethod
+    def _saved_network_spec(cls, params, state):
+        if "network" in state:
+            return state["network"]
+        # Files before the network registry: the Autoencoder's spec, with the scaling beside it.
+        net = state["architecture"]
+        return {"type": "ScaledAutoencoder", "config": {
+            "net": net if "type" in net else {"type": "Autoencoder", "config": net},
+            "center": state["center"], "scale": state["scale"], "image_chw": state["image_chw"]}}
+
+    @classmethod
+    def _saved_network_tensors(cls, state, tensors):
+        tensors = super()._saved_network_tensors(state, tensors)
+        # files before the network registry saved the inner Autoencoder's weights only
+        return tensors if "network" in state else {f"net.{k}": v for k, v in tensors.items()}
+
+    def _set_saved_state(self, state, tensors):
         self.input_shape_ = tuple(state["input_shape_"])
         self.clip_ = bool(state["clip_"])
-        self.history_ = History.from_dict(state["history"])
-        self.n_iter_ = len(self.history_.epoch)
-        return self

@@ -1,6 +1,9 @@
 """aekit.AttributeEditor (Fader Networks and the latent-vector baseline) and aekit.Translator."""
 
 import copy
+import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,9 +13,10 @@ from scipy.ndimage import grey_dilation
 
 import aekit
 from aekit import AttributeEditor, Translator
-from aekit.blocks import ConditionalConvDecoder, ConvClassifier
+from aekit.blocks import ConditionalConvDecoder, ConvClassifier, build
 from aekit.cli import main
 from aekit.datasets import load_mnist, make_faces
+from aekit.errors import ModelFileError
 from aekit.metrics import psnr
 from aekit.translate import FaderNetwork, _describe_attributes, _fader_loss
 
@@ -299,6 +303,84 @@ def test_save_and_load_round_trip(method, fader, vector, faces, tmp_path):
     assert not any(p.suffix in (".pkl", ".pt") for p in (tmp_path / "m").iterdir())
 
 
+# -- model files: the size guard sees the editor's network ------------------------------------------
+
+LEGACY = Path(__file__).parent / "data" / "models"
+
+
+def _edited_copy(src: Path, dst: Path, edit) -> Path:
+    shutil.copytree(src, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    edit(cfg)
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return dst
+
+
+def _weights_in(folder: Path) -> int:
+    from safetensors.torch import load_file
+
+    return sum(t.numel() for t in load_file(str(folder / "model.safetensors")).values())
+
+
+def _refuses_before_building(folder: Path, match: str, monkeypatch):
+    """aekit.load refuses the folder with ModelFileError, having built no FaderNetwork off the
+    meta device (where the guard counts weights without allocating them)."""
+    built, init = [], FaderNetwork.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(torch.empty(0).device.type)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(FaderNetwork, "__init__", spy)
+    with pytest.raises(ModelFileError, match=match):
+        aekit.load(folder)
+    assert set(built) <= {"meta"}, built
+
+
+@pytest.mark.parametrize("layout", ["today", "legacy"])
+def test_an_edited_config_asking_for_a_huge_network_is_refused_before_allocation(layout, fader, tmp_path,
+                                                                                   monkeypatch):
+    if layout == "today":
+        src = fader.save(tmp_path / "saved")
+        assert json.loads((src / "config.json").read_text())["state"]["network"]["type"] == "FaderNetwork"
+
+        def config_of(cfg):
+            return cfg["state"]["network"]["config"]
+    else:  # written before the network registry: state["network"] is the bare config
+        src = LEGACY / "AttributeEditor"
+
+        def config_of(cfg):
+            return cfg["state"]["network"]
+
+    wide = _edited_copy(src, tmp_path / "wide", lambda cfg: config_of(cfg).update(channels=[10**6, 10**6]))
+    _refuses_before_building(wide, r"channels\[0\] = 1,000,000, but the network holds only", monkeypatch)
+    # each width within the file's weight count, but their product far beyond it
+    n = _weights_in(src)
+    product = _edited_copy(src, tmp_path / "product", lambda cfg: config_of(cfg).update(channels=[n, n]))
+    _refuses_before_building(product, r"describes a FaderNetwork of [\d,]+ weights, but model.safetensors "
+                             r"holds only", monkeypatch)
+
+
+def test_a_saved_network_of_another_type_is_refused(fader, tmp_path):
+    src = fader.save(tmp_path / "saved")
+
+    def edit(cfg):
+        cfg["state"]["network"]["type"] = "UNet"
+
+    with pytest.raises(ModelFileError, match=r"does not match a AttributeEditor.*the network is a 'UNet', not a "
+                       r"FaderNetwork"):
+        aekit.load(_edited_copy(src, tmp_path / "unet", edit))
+
+
+def test_a_fader_config_from_before_style_codes_builds_without_them():
+    old = {"in_channels": 3, "channels": [8, 16], "condition_dim": 2, "n_logits": 2}
+    net = build({"type": "FaderNetwork", "config": old})
+    assert isinstance(net, FaderNetwork)
+    assert net.config == {**old, "style_slots": [], "style_dim": 0, "judge_pool": 1}
+    with pytest.raises(ValueError, match=r"no entries \['colour'\]"):
+        build({"type": "FaderNetwork", "config": {**old, "colour": 1}})
+
+
 # -- Translator -----------------------------------------------------------------------------------
 
 
@@ -317,6 +399,17 @@ def test_translator_learns_a_paired_mapping(digits, tmp_path):
     assert psnr(Y[250:], out) > psnr(Y[250:], X[250:].astype(np.float32) / 255) + 3
     tr.save(tmp_path / "t")
     np.testing.assert_array_equal(aekit.load(tmp_path / "t").transform(X[250:]), out)
+    # the U-Net is saved as a registry spec, which the size guard walks
+    network = json.loads((tmp_path / "t" / "config.json").read_text())["state"]["network"]
+    assert network == {"type": "UNet", "config": tr.model_.config}
+
+
+def test_a_legacy_translator_config_asking_for_a_huge_unet_is_refused(tmp_path):
+    # written before the network registry: the bare U-Net config is state["architecture"]
+    folder = _edited_copy(LEGACY / "Translator", tmp_path / "wide",
+                          lambda cfg: cfg["state"]["architecture"].update(channels=[10**6, 10**6]))
+    with pytest.raises(ModelFileError, match=r"channels\[0\] = 1,000,000, but the network holds only"):
+        aekit.load(folder)
 
 
 def test_translator_refuses_unpaired_shapes():

@@ -52,18 +52,18 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .blocks import ConditionalConvDecoder, ConvClassifier, ConvEncoder, UNet, pad_to_multiple
+from ._base import AekitEstimator, training_constraints
+from ._validation import Interval, IntSequence, Options, check_array_stack, check_finite
+from .blocks import FaderNetwork, UNet
 from .images import to_unit_float
 from .serialization import register
-from .serialization import save as _save
-from .training import History, TrainConfig, predict_batches, train
+from .training import predict_batches
 
-__all__ = ["AttributeEditor", "Translator"]
+# FaderNetwork lives in aekit.blocks with every other network; it is still importable from here
+__all__ = ["AttributeEditor", "FaderNetwork", "Translator"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,27 +74,17 @@ __all__ = ["AttributeEditor", "Translator"]
 def _as_images(images, what: str = "images") -> tuple[np.ndarray, tuple]:
     """``(n, H, W)`` or ``(n, H, W, C)`` pixels (uint8/uint16, or floats in [0, 1]) as float32
     ``(n, C, H, W)``; also return the per-image shape to answer in."""
-    if isinstance(images, (list, tuple)) and images and all(hasattr(x, "shape") for x in images):
-        shapes = sorted({tuple(np.shape(x)) for x in images})
-        if len(shapes) > 1:
-            raise ValueError(f"{what} hold arrays of different shapes ({', '.join(map(str, shapes[:4]))}); "
-                             "resize or crop them to one size first.")
-    a = np.asarray(images)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
-        raise ValueError(f"{what} must be numeric pixel arrays, got dtype {a.dtype}.")
-    if a.ndim not in (3, 4):
-        raise ValueError(f"{what} must be (n, H, W) or (n, H, W, C); got shape {a.shape}. "
-                         "For one image, pass image[None].")
-    if len(a) == 0:
-        raise ValueError(f"{what} hold 0 images.")
+    a = check_array_stack(images, what, ndims=(3, 4), shape_hint="For one image, pass image[None].",
+                          sizes_hint="Resize or crop them to one size first.")
     if a.ndim == 4 and a.shape[-1] not in (1, 3, 4):
         raise ValueError(f"{what} have {a.shape[-1]} channels in the last axis; expected 1, 3 or 4 "
                          "(channels last, (n, H, W, C)).")
     if min(a.shape[1:3]) < 8:
         raise ValueError(f"{what} are {a.shape[1]} x {a.shape[2]} pixels; at least 8 x 8 are needed.")
     x = to_unit_float(a)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{what} contain NaN or infinite values.")
+    # one row per image, so the message names the first bad image (and the pixel, row-major)
+    check_finite(x.reshape(len(x), -1), what, fix="Rows are images, columns their pixels (row-major); "
+                 "replace those pixels or drop those images first.")
     lo, hi = float(x.min()), float(x.max())
     if lo < -1e-3 or hi > 1 + 1e-3:
         raise ValueError(f"{what} must be uint8 or floats in [0, 1]; these range over [{lo:.3g}, {hi:.3g}]. "
@@ -108,20 +98,6 @@ def _to_layout(x: np.ndarray, shape: tuple) -> np.ndarray:
     """float32 ``(n, C, H, W)`` back to the caller's ``(n, H, W)`` or ``(n, H, W, C)``."""
     x = np.clip(x, 0, 1)
     return (x[:, 0] if len(shape) == 2 else np.moveaxis(x, 1, -1)).astype(np.float32, copy=False)
-
-
-def _training_config(est, desc: str, resume: bool, seed: int, **overrides) -> TrainConfig:
-    settings = dict(
-        max_epochs=est.max_epochs, batch_size=est.batch_size, learning_rate=est.learning_rate,
-        lr_schedule="cosine", validation_split=est.validation_split, early_stopping=est.early_stopping,
-        patience=est.patience, precision=est.precision, device=est.device, random_state=seed,
-        verbose=est.verbose, checkpoint=est.checkpoint, resume=resume, desc=desc,
-    )
-    return TrainConfig(**{**settings, **overrides})
-
-
-def _seed(random_state) -> int:
-    return int(check_random_state(random_state).randint(2**31 - 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,79 +211,8 @@ def _attribute_accuracy(logits, target, groups) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------------------
-# The network
+# The objective (the network, FaderNetwork, is in aekit.blocks.fader)
 # --------------------------------------------------------------------------------------------
-
-
-class FaderNetwork(nn.Module):
-    """Encoder, attribute-conditioned decoder, latent discriminator and image attribute classifier.
-
-    With ``condition_dim=0`` the decoder ignores attributes: a plain autoencoder of the same
-    architecture (the latent-arithmetic baseline); the discriminator then only watches.
-
-    ``style_slots`` (the condition columns of the binary attributes) and ``style_dim`` give each
-    binary attribute a small *style code*: read from the image by the classifier's trunk and seen
-    by the decoder multiplied by the attribute's value, so it counts only when the attribute is
-    on. Why: to redraw *these* glasses (their shape, their colour) the decoder needs their look
-    from somewhere. Without a style code the only place is the latent, and a latent that knows the
-    glasses' look knows there are glasses: reconstruction then fights the discriminator, and the
-    decoder learns to draw glasses from the latent whatever value it is given. With the code, the
-    look travels beside the attribute and the latent has nothing about it worth keeping.
-    """
-
-    def __init__(self, in_channels: int, channels, condition_dim: int, n_logits: int,
-                 style_slots=(), style_dim: int = 0, judge_pool: int = 1):
-        super().__init__()
-        channels = [int(c) for c in channels]
-        style_slots = [int(i) for i in style_slots] if style_dim else []
-        self.config = dict(in_channels=int(in_channels), channels=channels,
-                           condition_dim=int(condition_dim), n_logits=int(n_logits),
-                           style_slots=style_slots, style_dim=int(style_dim) if style_slots else 0,
-                           judge_pool=int(judge_pool))
-        self.n_logits = int(n_logits)
-        self.style_slots = style_slots
-        self.style_dim = self.config["style_dim"]
-        n_style = len(style_slots) * self.style_dim
-        # Batch norm, as in Fader Networks: without it this plain ReLU stack (PyTorch's default
-        # initialisation shrinks activations layer by layer) stalled at the mean image on MNIST.
-        self.encoder = ConvEncoder(in_channels, channels, batch_norm=True)
-        self.decoder = ConditionalConvDecoder(in_channels, channels, channels[-1],
-                                              condition_dim + n_style if condition_dim else 0,
-                                              batch_norm=True)
-        self.discriminator = ConvClassifier(channels[-1], (channels[-1],), n_logits, pool=4)
-        self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
-        self.factor = self.encoder.factor
-        # counts training steps (saved with the weights, so a resumed run keeps its ramp)
-        self.register_buffer("step", torch.zeros((), dtype=torch.int64))
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        x, _ = pad_to_multiple(x, self.factor)
-        return self.encoder(x)
-
-    def classify(self, x: torch.Tensor) -> torch.Tensor:
-        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
-        return self.classifier(self.judge_input(x))
-
-    def judge_input(self, x: torch.Tensor) -> torch.Tensor:
-        """The classifier's view of an image: averaged over ``judge_pool`` x ``judge_pool`` blocks."""
-        k = self.config["judge_pool"]
-        if k > 1:
-            x, _ = pad_to_multiple(x, k)
-            x = F.avg_pool2d(x, k)
-        return x
-
-    def condition(self, c: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
-        """What the decoder sees: the attribute values, then each binary attribute's style code
-        times its value (``style`` holds the codes, ``(n, len(style_slots) * style_dim)``)."""
-        if not self.style_slots:
-            return c
-        gates = c[:, self.style_slots].to(style.dtype)
-        gated = style.view(len(c), len(self.style_slots), self.style_dim) * gates[:, :, None]
-        return torch.cat([c, gated.flatten(1).to(c.dtype)], dim=1)
-
-    def decode(self, z: torch.Tensor, condition: torch.Tensor | None, size) -> torch.Tensor:
-        h, w = size
-        return self.decoder(z, condition)[..., :h, :w]  # a decoder with condition_dim=0 ignores it
 
 
 def _frozen_call(module: nn.Module, *args):
@@ -385,7 +290,7 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
 
 
 @register
-class AttributeEditor(BaseEstimator):
+class AttributeEditor(AekitEstimator):
     """Edit image attributes through an autoencoder's latent space (Fader Networks).
 
     Parameters
@@ -445,6 +350,18 @@ class AttributeEditor(BaseEstimator):
     ['beard', 'blond', 'glasses', 'smiling']
     """
 
+    _parameter_constraints = {
+        "method": [Options("fader", "vector")],
+        "channels": [IntSequence(1, min_len=2, max_len=6, allow_int=False)],  # each stage halves H and W
+        "adversarial_weight": [Interval(float, 0, None)],
+        "attribute_weight": [Interval(float, 0, None)],
+        "adversarial_ramp": [Interval(float, 0, 1)],
+        "style_dim": [Interval(int, 0, 256)],
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
+                               "patience", "precision", "random_state", "verbose", "checkpoint"),
+    }
+    _train_defaults = {"lr_schedule": "cosine"}
+
     def __init__(self, method="fader", channels=(32, 64, 128), adversarial_weight=0.05,
                  attribute_weight=0.2, adversarial_ramp=0.3, style_dim=8, max_epochs=30, batch_size=64, learning_rate=1e-3,
                  validation_split=0.1, early_stopping=True, patience=8, precision="auto",
@@ -467,20 +384,6 @@ class AttributeEditor(BaseEstimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
 
-    def _check_params(self):
-        if self.method not in ("fader", "vector"):
-            raise ValueError(f"method must be 'fader' or 'vector', got {self.method!r}.")
-        if not 2 <= len(tuple(self.channels)) <= 6:
-            raise ValueError(f"channels must list 2 to 6 stages (each halves H and W), got {self.channels!r}.")
-        for name in ("adversarial_weight", "attribute_weight"):
-            value = getattr(self, name)
-            if not (isinstance(value, numbers.Real) and value >= 0 and np.isfinite(value)):
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
-        if not (isinstance(self.style_dim, numbers.Integral) and 0 <= self.style_dim <= 256):
-            raise ValueError(f"style_dim must be an integer in [0, 256], got {self.style_dim!r}.")
-        if not 0 <= self.adversarial_ramp <= 1:
-            raise ValueError(f"adversarial_ramp must be in [0, 1], got {self.adversarial_ramp}.")
-
     # -- fit -------------------------------------------------------------------------------------
 
     def fit(self, images, attributes, *, resume=False):
@@ -489,7 +392,7 @@ class AttributeEditor(BaseEstimator):
         Binary attributes hold 0/1 (or bools); any other integer or string labels make a
         categorical attribute (e.g. ``{"digit": y}`` for MNIST). Returns ``self``.
         """
-        self._check_params()
+        self._validate_params()
         x, shape = _as_images(images)
         if len(x) < 2:
             raise ValueError("fit needs at least 2 images.")
@@ -497,28 +400,26 @@ class AttributeEditor(BaseEstimator):
         specs = _describe_attributes(table)
         cond = _condition(specs, table, len(x))
         fader = self.method == "fader"
-        seed = _seed(self.random_state)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            slots = [start for start, _, kind in _groups(specs) if kind == "binary"] if fader else []
-            # the judge sees faces at half resolution (see JUDGE_NOISE); a 28 px digit would lose strokes
-            pool = 2 if min(x.shape[-2:]) >= 48 else 1
-            model = FaderNetwork(x.shape[1], tuple(self.channels), cond.shape[1] if fader else 0, cond.shape[1],
-                                 slots, int(self.style_dim), pool)
+        slots = [start for start, _, kind in _groups(specs) if kind == "binary"] if fader else []
+        # the judge sees faces at half resolution (see JUDGE_NOISE); a 28 px digit would lose strokes
+        pool = 2 if min(x.shape[-2:]) >= 48 else 1
+        seed = self._draw_seed()
+        model = self._build_network(
+            lambda: FaderNetwork(x.shape[1], tuple(self.channels), cond.shape[1] if fader else 0, cond.shape[1],
+                                 slots, int(self.style_dim), pool),
+            seed, fix="Use fewer or narrower channels.")
+        steps_per_epoch = -(-int(len(x) * (1 - self.validation_split)) // self.batch_size)
+        ramp = int(self.adversarial_ramp * self.max_epochs * steps_per_epoch)
+        loss_fn = _fader_loss(_groups(specs), float(self.adversarial_weight) if fader else 0.0, ramp,
+                              float(self.attribute_weight) if fader else 0.0)
         # The loss includes the two players' adversarial terms, which rise as the encoder wins:
         # neither early stopping nor "restore the best epoch" can read it as progress, so a fader
         # trains its whole (cosine) schedule and keeps the last weights.
         extra = {"early_stopping": False, "restore_best_weights": False} if fader else {}
-        config = _training_config(self, f"{type(self).__name__}({self.method})", resume, seed, **extra)
-        steps_per_epoch = -(-int(len(x) * (1 - config.validation_split)) // config.batch_size)
-        ramp = int(self.adversarial_ramp * self.max_epochs * steps_per_epoch)
-        loss_fn = _fader_loss(_groups(specs), float(self.adversarial_weight) if fader else 0.0, ramp,
-                              float(self.attribute_weight) if fader else 0.0)
-        self.history_ = train(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(cond)), config)
-        self.model_ = model.eval()
+        self._fit_network(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(cond)), seed, resume=resume,
+                          desc=f"{type(self).__name__}({self.method})", **extra)
         self.attributes_ = specs
         self.image_shape_ = tuple(shape)
-        self.n_iter_ = len(self.history_.epoch)
         if not fader:
             self.attribute_vectors_ = self._class_means(x, table)
         elif model.style_slots:
@@ -548,7 +449,7 @@ class AttributeEditor(BaseEstimator):
     # -- the latent ------------------------------------------------------------------------------
 
     def _latents(self, x: np.ndarray) -> np.ndarray:
-        device = next(self.model_.parameters()).device
+        device = self._model_device()
         return predict_batches(self.model_.encode, x, batch_size=256, device=device, precision=self.precision)
 
     def encode(self, images) -> np.ndarray:
@@ -567,7 +468,7 @@ class AttributeEditor(BaseEstimator):
 
     def _scores(self, x: np.ndarray) -> np.ndarray:
         """The built-in classifier's output: the attribute logits, then the style codes."""
-        device = next(self.model_.parameters()).device
+        device = self._model_device()
         return predict_batches(self.model_.classify, x, batch_size=256, device=device, precision=self.precision)
 
     def _decode_labels(self, logits: np.ndarray) -> dict[str, np.ndarray]:
@@ -694,7 +595,7 @@ class AttributeEditor(BaseEstimator):
                     cur = np.asarray(current[s["name"]], dtype=np.float32)
                     current[s["name"]] = np.where(target[s["name"]] < 0.5, np.maximum(cur, 1.0), cur)
             masked_rows = self._rows_to_mask(n, current, target)
-        device = next(model.parameters()).device
+        device = self._model_device()
         # an attribute the image has keeps its own style; one it lacks gets the mean
         styles = self._edit_styles(scores, seen) if styled else None
         out = np.empty_like(x)
@@ -758,7 +659,7 @@ class AttributeEditor(BaseEstimator):
             raise ValueError(f"steps must be >= 2, got {steps}.")
         x, shape = _as_images(np.stack([np.asarray(a), np.asarray(b)]), "a and b")
         model = self.model_
-        device = next(model.parameters()).device
+        device = self._model_device()
         xt = torch.from_numpy(x).to(device)
         z = model.encode(xt)
         scores = self._scores(x)
@@ -774,15 +675,9 @@ class AttributeEditor(BaseEstimator):
 
     # -- model files -----------------------------------------------------------------------------
 
-    def save(self, path):
-        """Write the fitted editor to the folder ``path`` (safetensors + JSON); see :func:`aekit.load`."""
-        check_is_fitted(self)
-        return _save(self, path)
-
-    def _get_saved_state(self):
-        state = {"network": self.model_.config, "attributes_": self.attributes_,
-                 "image_shape_": list(self.image_shape_), "history": self.history_.to_dict()}
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+    def _extra_saved_state(self):
+        state = {"attributes_": self.attributes_, "image_shape_": list(self.image_shape_)}
+        tensors = {}
         for name, means in getattr(self, "attribute_vectors_", {}).items():
             tensors[f"attribute_vectors.{name}"] = torch.from_numpy(means)
         for name, means in getattr(self, "style_means_", {}).items():
@@ -790,27 +685,28 @@ class AttributeEditor(BaseEstimator):
         return state, tensors
 
     @classmethod
-    def _from_saved_state(cls, params, state, tensors):
-        if isinstance(params.get("channels"), list):
-            params["channels"] = tuple(params["channels"])
-        self = cls(**params)
-        cfg = state["network"]
-        # files written before style codes existed have no style_slots: no style codes
-        model = FaderNetwork(cfg["in_channels"], cfg["channels"], cfg["condition_dim"], cfg["n_logits"],
-                             cfg.get("style_slots", ()), cfg.get("style_dim", 0), cfg.get("judge_pool", 1))
-        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = model.eval()
+    def _saved_network_spec(cls, params, state):
+        # files written before the network registry hold the bare FaderNetwork config
+        return _network_of(state["network"], "FaderNetwork")
+
+    def _set_saved_state(self, state, tensors):
         self.attributes_ = state["attributes_"]
         self.image_shape_ = tuple(state["image_shape_"])
-        self.history_ = History.from_dict(state["history"])
-        self.n_iter_ = len(self.history_.epoch)
         if self.method == "vector":
             self.attribute_vectors_ = {s["name"]: tensors[f"attribute_vectors.{s['name']}"].numpy()
                                        for s in self.attributes_}
-        elif model.style_slots:
+        elif self.model_.style_slots:
             self.style_means_ = {s["name"]: tensors[f"style_means.{s['name']}"].numpy()
                                  for s in self.attributes_ if s["kind"] == "binary"}
-        return self
+
+
+def _network_of(network, kind: str) -> dict:
+    """A saved network's spec, which must be a ``kind``; a bare config (as written before the
+    network registry) is read as that kind's."""
+    spec = network if isinstance(network, dict) and "type" in network else {"type": kind, "config": network}
+    if spec["type"] != kind:
+        raise ValueError(f"the network is a {spec['type']!r}, not a {kind}")
+    return spec
 
 
 # --------------------------------------------------------------------------------------------
@@ -819,7 +715,7 @@ class AttributeEditor(BaseEstimator):
 
 
 @register
-class Translator(BaseEstimator):
+class Translator(AekitEstimator):
     """Paired image-to-image translation ``X -> Y``: a U-Net trained with a pixel loss.
 
     The U-Net predicts the *change* from X to Y (its output is subtracted from the input), so an
@@ -856,6 +752,15 @@ class Translator(BaseEstimator):
     (32, 16, 16)
     """
 
+    _parameter_constraints = {
+        "channels": [IntSequence(1, min_len=1, allow_int=False)],
+        "blocks_per_level": [Interval(int, 1, None)],
+        "loss": [Options("mse", "l1")],
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
+                               "patience", "precision", "random_state", "verbose", "checkpoint"),
+    }
+    _train_defaults = {"lr_schedule": "cosine"}
+
     def __init__(self, channels=(32, 64, 128), blocks_per_level=2, loss="mse", max_epochs=30,
                  batch_size=32, learning_rate=1e-3, validation_split=0.1, early_stopping=True,
                  patience=5, precision="auto", device="auto", random_state=None, verbose=0,
@@ -877,8 +782,7 @@ class Translator(BaseEstimator):
 
     def fit(self, X, Y, *, resume=False):
         """Learn to turn each image of ``X`` into the image of ``Y`` at the same index."""
-        if self.loss not in ("l1", "mse"):
-            raise ValueError(f"loss must be 'l1' or 'mse', got {self.loss!r}.")
+        self._validate_params()
         x, shape = _as_images(X, "X")
         y, shape_y = _as_images(Y, "Y")
         if shape != shape_y or len(x) != len(y):
@@ -886,21 +790,18 @@ class Translator(BaseEstimator):
                              f"Y is {(len(y), *shape_y)}.")
         if len(x) < 2:
             raise ValueError("fit needs at least 2 pairs of images.")
-        seed = _seed(self.random_state)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = UNet(x.shape[1], tuple(self.channels), int(self.blocks_per_level), residual=True)
+        seed = self._draw_seed()
+        model = self._build_network(
+            lambda: UNet(x.shape[1], tuple(self.channels), int(self.blocks_per_level), residual=True), seed,
+            fix="Use fewer or narrower channels.")
         distance = F.l1_loss if self.loss == "l1" else F.mse_loss
 
         def loss_fn(net, batch):
             xb, yb = batch
             return distance(net(xb).float(), yb)
 
-        self.history_ = train(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(y)),
-                              _training_config(self, type(self).__name__, resume, seed))
-        self.model_ = model.eval()
+        self._fit_network(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(y)), seed, resume=resume)
         self.image_shape_ = tuple(shape)
-        self.n_iter_ = len(self.history_.epoch)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -911,29 +812,17 @@ class Translator(BaseEstimator):
         if x.shape[1] != self.model_.config["in_channels"]:
             raise ValueError(f"X has {x.shape[1]} channel(s); the model was trained on "
                              f"{self.model_.config['in_channels']}.")
-        device = next(self.model_.parameters()).device
+        device = self._model_device()
         out = predict_batches(self.model_, x, batch_size=128, device=device, precision=self.precision)
         return _to_layout(out, shape)
 
-    def save(self, path):
-        """Write the fitted translator to the folder ``path``; see :func:`aekit.load`."""
-        check_is_fitted(self)
-        return _save(self, path)
-
-    def _get_saved_state(self):
-        state = {"architecture": self.model_.config, "image_shape_": list(self.image_shape_),
-                 "history": self.history_.to_dict()}
-        return state, {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+    def _extra_saved_state(self):
+        return {"image_shape_": list(self.image_shape_)}, {}
 
     @classmethod
-    def _from_saved_state(cls, params, state, tensors):
-        if isinstance(params.get("channels"), list):
-            params["channels"] = tuple(params["channels"])
-        self = cls(**params)
-        model = UNet(**state["architecture"])
-        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = model.eval()
+    def _saved_network_spec(cls, params, state):
+        # files written before the network registry hold the bare UNet config as "architecture"
+        return _network_of(state["network"] if "network" in state else state["architecture"], "UNet")
+
+    def _set_saved_state(self, state, tensors):
         self.image_shape_ = tuple(state["image_shape_"])
-        self.history_ = History.from_dict(state["history"])
-        self.n_iter_ = len(self.history_.epoch)
-        return self

@@ -413,6 +413,94 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path):
     assert back.evaluate(X, LABELS) == clf.evaluate(X, LABELS)
 
 
+def test_fit_resumes_from_its_checkpoint(tmp_path):
+    """A run stopped after 3 of 8 epochs and resumed ends bit-identical to the uninterrupted one."""
+    X = _walkthrough_X(20)
+    params = dict(vocab_size=20, hidden=(4,), dropout=0.3, batch_size=4, random_state=0)  # dropout: the RNG too
+    full = EmbeddingClassifier(**params, checkpoint=str(tmp_path / "full.ckpt"))
+    full.fit(X, LABELS, epochs=8, validation_split=0.25)
+    ckpt = str(tmp_path / "part.ckpt")
+    EmbeddingClassifier(**params, checkpoint=ckpt).fit(X, LABELS, epochs=3, validation_split=0.25)
+    # a fresh estimator, even with another seed: every weight and the batch order come from the checkpoint
+    resumed = EmbeddingClassifier(**{**params, "random_state": 5}, checkpoint=ckpt)
+    history = resumed.fit(X, LABELS, epochs=8, validation_split=0.25, resume=True)
+    assert history is resumed.history_ and history.history == full.history_.history
+    assert resumed.n_iter_ == full.n_iter_ == 8
+    for k, v in full.model_.state_dict().items():
+        assert torch.equal(v, resumed.model_.state_dict()[k]), k
+    np.testing.assert_array_equal(resumed.predict(X), full.predict(X))
+    with pytest.raises(ValueError, match="checkpoint"):
+        EmbeddingClassifier(20).fit(X, LABELS, epochs=1, resume=True)
+
+
+def test_n_iter_counts_the_epochs_trained(tmp_path):
+    X = _walkthrough_X(20)
+    clf = EmbeddingClassifier(20, random_state=0)
+    clf.fit(X, LABELS, epochs=5)
+    assert clf.n_iter_ == 5
+    assert aekit.load(clf.save(tmp_path / "model")).n_iter_ == 5
+    stopping = EmbeddingClassifier(20, early_stopping=True, patience=1, random_state=0)
+    history = stopping.fit(X, LABELS, epochs=50, validation_data=(X, 1 - LABELS))  # val_loss only rises
+    assert history.stopped_early and stopping.n_iter_ == len(history.epoch) < 50
+
+
+def test_a_network_too_large_for_memory_is_refused_before_allocating():
+    from aekit.errors import InsufficientMemoryError
+
+    clf = EmbeddingClassifier(vocab_size=10**6, embedding_dim=10**6, random_state=0)  # 16 TB to train
+    with pytest.raises(InsufficientMemoryError, match=r"EmbeddingClassifier \(1,000,004,000,001 weights\) "
+                                                      r"needs about [\d,.]+ GB.*smaller vocab_size, embedding_dim"):
+        clf.fit(np.ones((4, 4), int), [0, 1, 0, 1], epochs=1)
+    assert not hasattr(clf, "model_")
+
+
+def _must_not_build(*args, **kwargs):
+    raise AssertionError("the model was rebuilt although its config asks for more weights than the file has")
+
+
+def test_an_edited_config_with_a_huge_embedding_is_refused_before_allocating(tmp_path, monkeypatch):
+    """vocab_size and embedding_dim each below the file's weight count, their product far above it."""
+    rng = np.random.default_rng(0)
+    clf = EmbeddingClassifier(1000, embedding_dim=100, pooling="mean", random_state=0)
+    clf.fit(rng.integers(0, 1000, (16, 5)), np.arange(16) % 2, epochs=1)
+    folder = clf.save(tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    for where in (config["params"], config["state"]["network"]["config"]):
+        where.update(vocab_size=100_000, embedding_dim=100_000)  # 10**10 weights: 40 GB
+    (folder / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr(EmbeddingClassifier, "_from_saved_state", classmethod(_must_not_build))
+    with pytest.raises(ModelFileError, match=r"describes a EmbeddingNet of 10,000,100,001 weights, but "
+                                             r"model.safetensors holds only 100,101.*edited"):
+        aekit.load(folder)
+
+
+def test_an_edited_legacy_config_is_refused_before_allocating(tmp_path, monkeypatch):
+    """Files written before the network registry keep the sizes in their parameters: checked the same."""
+    import shutil
+
+    folder = tmp_path / "legacy"
+    shutil.copytree(Path(__file__).parent / "data" / "models" / "EmbeddingClassifier", folder)
+    config = json.loads((folder / "config.json").read_text())
+    assert "network" not in config["state"]
+    config["params"].update(vocab_size=79, embedding_dim=79)  # the file holds 79 weights
+    (folder / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr(EmbeddingClassifier, "_from_saved_state", classmethod(_must_not_build))
+    with pytest.raises(ModelFileError, match=r"EmbeddingNet of 6,716 weights, but model.safetensors holds only 79"):
+        aekit.load(folder)
+
+
+def test_parameters_that_disagree_with_the_saved_network_are_refused(tmp_path):
+    X = _walkthrough_X(20)
+    clf = EmbeddingClassifier(20, random_state=0)
+    clf.fit(X, LABELS, epochs=1)
+    folder = clf.save(tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    config["params"]["vocab_size"] = 10  # indices 10..19 would reach past the embedding
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelFileError, match="does not match the parameters"):
+        aekit.load(folder)
+
+
 def test_unfitted_model_cannot_predict_or_save(tmp_path):
     clf = EmbeddingClassifier(20)
     with pytest.raises(NotFittedError):
@@ -472,8 +560,10 @@ def test_bad_sequences_are_named(fitted):
     ({"pooling": "max"}, "pooling must be 'flatten' or 'mean'"),
     ({"vocab_size": 1}, "vocab_size must be an integer >= 2"),
     ({"n_classes": 1}, "n_classes must be an integer >= 2"),
-    ({"hidden": (8, 0)}, "hidden must be an integer >= 1"),
-    ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+    ({"hidden": (8, 0)}, r"hidden must be a tuple of integers >= 1, got \(8, 0\)"),
+    ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\), got 1.0"),
+    ({"embedding_dim": 0}, "embedding_dim must be a positive integer"),
+    ({"checkpoint": 3}, "checkpoint must be None or a file path"),
     ({"input_length": 3}, "length 4, but the model takes length 3"),
 ])
 def test_bad_parameters_are_named(params, match):
@@ -515,9 +605,16 @@ def test_training_curves_share_the_x_axis_on_twin_y_axes():
 
 
 def test_docstring_examples_run():
+    import aekit.blocks.text
+
     torch.set_num_threads(1)
-    result = doctest.testmod(aekit.text, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 10 and result.failed == 0
+    attempted = 0
+    for module in (aekit.text, aekit.text.preprocessing, aekit.text.classifier, aekit.text.autoencoder,
+                   aekit.blocks.text):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 12
 
 
 def test_public_names():

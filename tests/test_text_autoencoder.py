@@ -123,6 +123,24 @@ def test_same_seed_same_embeddings():
     np.testing.assert_array_equal(a.embedding_, b.embedding_)
 
 
+def test_fit_resumes_from_its_checkpoint(tmp_path):
+    """A run stopped after 2 of 6 epochs and resumed ends bit-identical to the uninterrupted one
+    (word dropout, the validation split, the best-weights restore and the label head included)."""
+    params = {**FAST, "max_epochs": 6}
+    y = np.where(np.arange(len(TEXTS)) % 3 == 0, -1, TOPICS)
+    full = TextAutoencoder(**params, checkpoint=str(tmp_path / "full.ckpt")).fit(TEXTS, y)
+    ckpt = str(tmp_path / "part.ckpt")
+    TextAutoencoder(**{**params, "max_epochs": 2}, checkpoint=ckpt).fit(TEXTS, y)
+    # a fresh estimator, even with another seed: every weight and the batch order come from the checkpoint
+    resumed = TextAutoencoder(**{**params, "random_state": 7}, checkpoint=ckpt).fit(TEXTS, y, resume=True)
+    assert resumed.history_.history == full.history_.history and resumed.n_iter_ == full.n_iter_ == 6
+    for k, v in full.model_.state_dict().items():
+        assert torch.equal(v, resumed.model_.state_dict()[k]), k
+    np.testing.assert_array_equal(resumed.embedding_, full.embedding_)
+    with pytest.raises(ValueError, match="checkpoint"):
+        TextAutoencoder(**FAST).fit(TEXTS, resume=True)
+
+
 @pytest.mark.parametrize("loss", ["cosine", "mse"])
 def test_other_losses_train(loss):
     m = TextAutoencoder(**{**FAST, "max_epochs": 15, "loss": loss}).fit(TEXTS)
@@ -155,6 +173,9 @@ def test_bad_inputs_are_named(tae):
     ({"ngram_range": (2, 1)}, "ngram_range"),
     ({"n_components": 0}, "n_components"),
     ({"hidden": 2.5}, "hidden"),
+    ({"ngram_range": (1, 2, 3)}, "ngram_range"),
+    ({"min_df": -1}, "min_df"),
+    ({"checkpoint": 3}, "checkpoint must be None or a file path"),
 ])
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(ValueError, match=match):

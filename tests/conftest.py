@@ -1,8 +1,13 @@
-"""Fixtures shared by several test files."""
+"""Fixtures shared by several test files.
+
+One conftest for the whole suite: the package's doctests are collected too (``--doctest-modules``),
+and pytest would take two files named ``conftest.py`` for the same module.
+"""
 
 import pytest
+from click.testing import CliRunner
 
-from aekit.cli import main
+from aekit.cli import cli, main
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +17,16 @@ def quick_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     assert main(["demo", "--quick", "-q", "-o", str(out)]) == 0
     return out
+
+
+@pytest.fixture
+def run():
+    """The one way the CLI tests (``tests/cli/``) run a command: ``run("reduce", path, "-o", out)``
+    runs `aekit reduce PATH -o OUT` in this process and returns click's Result (``exit_code``, and
+    ``output``: stdout and stderr together). Each argument is passed as ``str(arg)``."""
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args])
+
+    return invoke

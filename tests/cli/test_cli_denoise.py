@@ -3,15 +3,9 @@
 import numpy as np
 import pytest
 import skimage.data
-from click.testing import CliRunner
 
-from aekit.cli import cli
 from aekit.images import read_image, write_image
 from aekit.metrics import psnr
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture
@@ -22,7 +16,7 @@ def clean_files(tmp_path):
     return folder
 
 
-def test_noise_then_denoise_a_folder(clean_files, tmp_path):
+def test_noise_then_denoise_a_folder(clean_files, tmp_path, run):
     noisy = tmp_path / "noisy"
     for rel in ("cam.png", "sub/astro.jpg"):
         r = run("noise", clean_files / rel, "-o", noisy / rel.replace(".jpg", ".png"), "--gaussian", 25)
@@ -40,7 +34,7 @@ def test_noise_then_denoise_a_folder(clean_files, tmp_path):
     assert {p: p.read_bytes() for p in noisy.rglob("*.png")} == before  # inputs untouched
 
 
-def test_npy_noise_keeps_unclipped_floats_and_blind_denoise_reads_it(clean_files, tmp_path):
+def test_npy_noise_keeps_unclipped_floats_and_blind_denoise_reads_it(clean_files, tmp_path, run):
     r = run("noise", clean_files / "cam.png", "-o", tmp_path / "n.npy", "--gaussian", 50, "--seed", 3)
     assert r.exit_code == 0, r.output
     y = np.load(tmp_path / "n.npy")
@@ -51,7 +45,7 @@ def test_npy_noise_keeps_unclipped_floats_and_blind_denoise_reads_it(clean_files
     assert np.load(tmp_path / "out" / "n.npy").dtype == np.float32
 
 
-def test_denoise_refuses_to_overwrite_without_asking(clean_files, tmp_path):
+def test_denoise_refuses_to_overwrite_without_asking(clean_files, tmp_path, run):
     out = tmp_path / "out"
     assert run("denoise", clean_files / "cam.png", "-o", out, "-q").exit_code == 0
     first = (out / "cam.png").read_bytes()
@@ -63,7 +57,7 @@ def test_denoise_refuses_to_overwrite_without_asking(clean_files, tmp_path):
     assert r.exit_code == 1 and "never overwrites its input" in r.output
 
 
-def test_one_corrupt_file_does_not_stop_the_folder(clean_files, tmp_path):
+def test_one_corrupt_file_does_not_stop_the_folder(clean_files, tmp_path, run):
     (clean_files / "broken.png").write_bytes(b"\x89PNG garbage")
     r = run("denoise", clean_files, "-o", tmp_path / "out", "--sigma", 10)
     assert r.exit_code == 1
@@ -80,7 +74,7 @@ def test_one_corrupt_file_does_not_stop_the_folder(clean_files, tmp_path):
     (["noise", "IN", "-o", "x.bmp", "--gaussian", "5"], 1, "'.bmp'"),
     (["denoise", "IN", "-o", "out", "--model", "MODEL"], 1, "not a Denoiser"),
 ])
-def test_bad_usage_is_one_clear_line(clean_files, tmp_path, args, code, text):
+def test_bad_usage_is_one_clear_line(clean_files, tmp_path, args, code, text, run):
     from aekit import AutoencoderReducer
 
     AutoencoderReducer(max_epochs=1, random_state=0).fit(np.random.rand(20, 3)).save(tmp_path / "reducer")

@@ -3,9 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-from aekit.cli import cli
 
 FAST = ["--epochs", "2", "-q"]
 
@@ -21,11 +18,7 @@ def csv_with_labels(tmp_path):
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def test_reduce_csv_with_labels_plot_and_model_then_transform(csv_with_labels, tmp_path):
+def test_reduce_csv_with_labels_plot_and_model_then_transform(csv_with_labels, tmp_path, run):
     out, plot, model = tmp_path / "z.csv", tmp_path / "map.png", tmp_path / "model"
     before = csv_with_labels.read_bytes()
     r = run("reduce", csv_with_labels, "-o", out, "--dims", 2, "--labels", "kind", "--plot", plot,
@@ -44,7 +37,7 @@ def test_reduce_csv_with_labels_plot_and_model_then_transform(csv_with_labels, t
 
 
 @pytest.mark.parametrize("suffix", [".npy", ".npz", ".parquet"])
-def test_reduce_reads_and_writes_every_format(tmp_path, suffix):
+def test_reduce_reads_and_writes_every_format(tmp_path, suffix, run):
     X = np.random.default_rng(1).random((50, 5))
     src = tmp_path / f"in{suffix}"
     if suffix == ".npy":
@@ -66,7 +59,7 @@ def test_reduce_reads_and_writes_every_format(tmp_path, suffix):
         assert pd.read_parquet(out).shape == (50, 3)
 
 
-def test_reduce_refuses_to_overwrite(csv_with_labels, tmp_path):
+def test_reduce_refuses_to_overwrite(csv_with_labels, tmp_path, run):
     r = run("reduce", csv_with_labels, "-o", csv_with_labels, "--labels", "kind", *FAST)
     assert r.exit_code == 1 and "input" in r.output
     out = tmp_path / "exists.csv"
@@ -76,13 +69,13 @@ def test_reduce_refuses_to_overwrite(csv_with_labels, tmp_path):
     assert out.read_text() == "keep me"
 
 
-def test_reduce_names_non_numeric_columns(csv_with_labels, tmp_path):
+def test_reduce_names_non_numeric_columns(csv_with_labels, tmp_path, run):
     r = run("reduce", csv_with_labels, "-o", tmp_path / "z.csv", *FAST)
     assert r.exit_code == 1
     assert "kind" in r.output and "not numeric" in r.output and "Traceback" not in r.output
 
 
-def test_reduce_bad_inputs(tmp_path):
+def test_reduce_bad_inputs(tmp_path, run):
     r = run("reduce", tmp_path / "missing.csv", "-o", tmp_path / "z.csv", *FAST)
     assert r.exit_code == 1 and "no such file" in r.output
     bad = tmp_path / "data.txt"
@@ -92,7 +85,8 @@ def test_reduce_bad_inputs(tmp_path):
     nan = tmp_path / "nan.csv"
     pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [1.0, 2.0, 3.0]}).to_csv(nan, index=False)
     r = run("reduce", nan, "-o", tmp_path / "z.csv", *FAST)
-    assert r.exit_code == 1 and "1 missing or infinite values (the first in row 2, column 'a')" in r.output
+    assert r.exit_code == 1 and ("nan.csv contains 1 NaN and 0 infinite values (the first at row 2, column 'a'). "
+                                 "Fill them in or drop those rows first") in r.output
     trunc = tmp_path / "trunc.npy"
     np.save(trunc, np.ones((100, 4)))
     trunc.write_bytes(trunc.read_bytes()[:200])
@@ -102,7 +96,7 @@ def test_reduce_bad_inputs(tmp_path):
     assert r.exit_code == 2
 
 
-def test_transform_checks_the_number_of_features(tmp_path):
+def test_transform_checks_the_number_of_features(tmp_path, run):
     X = np.random.default_rng(2).random((40, 4))
     np.save(tmp_path / "a.npy", X)
     assert run("reduce", tmp_path / "a.npy", "-o", tmp_path / "z.npy", "--save-model", tmp_path / "m", *FAST).exit_code == 0

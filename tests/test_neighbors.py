@@ -100,8 +100,8 @@ def test_structure_term_trains_and_is_logged():
 def test_structure_weight_auto_and_invalid():
     assert AutoencoderReducer(2, structure_weight="auto")._resolve_structure_weight() == STRUCTURE_WEIGHT_AUTO
     assert AutoencoderReducer(8, structure_weight="auto")._resolve_structure_weight() == 0.0
-    with pytest.raises(ValueError, match="structure_weight"):
-        AutoencoderReducer(2, structure_weight=-1)._resolve_structure_weight()
+    with pytest.raises(ValueError, match="structure_weight must be 'auto' or a number >= 0, got -1"):
+        AutoencoderReducer(2, structure_weight=-1)._validate_params()
 
 
 def test_structure_term_gives_cleaner_2d_maps_than_plain_reconstruction():

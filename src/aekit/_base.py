@@ -87,24 +87,27 @@ class AekitEstimator(BaseEstimator):
         """The run's seed: weights, shuffling, noise and dropout all derive from it."""
         return int(check_random_state(self.random_state).randint(2**31 - 1))
 
-    def _check_network_memory(self, make_network, data_bytes: float = 0, fix: str | None = None) -> int:
+    def _check_network_memory(self, make_network, data_bytes: float = 0, fix: str | None = None,
+                              what: str | None = None) -> int:
         """Refuse, before allocating anything, a network (plus ``data_bytes`` of data copies) that
         cannot be trained in this machine's memory; return its number of weights.
 
         ``make_network()`` builds the network; here it runs on PyTorch's meta device, which
         records shapes and allocates nothing, so even an absurd width is refused, not attempted.
+        ``what`` names the work in the message (default: "Training <class>").
         """
         with torch.device("meta"):
             n_weights = sum(t.numel() for t in make_network().state_dict().values())
         check_training_memory(
-            n_weights, f"Training a {type(self).__name__} ({n_weights:,} weights)",
+            n_weights, f"{what or 'Training ' + type(self).__name__} ({n_weights:,} weights)",
             fix or "Use smaller layers, or fit on a subset of the data.", data_bytes=data_bytes)
         return n_weights
 
-    def _build_network(self, make_network, seed: int, *, data_bytes: float = 0, fix: str | None = None):
+    def _build_network(self, make_network, seed: int, *, data_bytes: float = 0, fix: str | None = None,
+                       what: str | None = None):
         """``make_network()``, after :meth:`_check_network_memory`, its initial weights drawn from
         ``seed`` (the global RNG is left as it was: fitting never moves a user's random stream)."""
-        self._check_network_memory(make_network, data_bytes, fix)
+        self._check_network_memory(make_network, data_bytes, fix, what)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return make_network()

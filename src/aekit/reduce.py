@@ -141,6 +141,10 @@ def _data_bytes(shape) -> int:
     return int(shape[0]) * int(shape[1]) * (4 + 8)
 
 
+def _fitting(shape) -> str:
+    return f"Fitting an autoencoder on {int(shape[0]):,} x {int(shape[1]):,} data"
+
+
 _MEMORY_FIX = ("Fit on a random subset of the rows (transform works on any number afterwards), reduce the "
                "features first (e.g. with PCA), or use smaller hidden_layer_sizes.")
 
@@ -366,14 +370,14 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         check_numeric_columns(X)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2 and shape[1] > 0:  # before validate_data, which may copy X
-            self._check_network_memory(self._make_network(shape[1]), _data_bytes(shape), _MEMORY_FIX)
+            self._check_network_memory(self._make_network(shape[1]), _data_bytes(shape), _MEMORY_FIX, _fitting(shape))
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, ensure_all_finite=False)
         check_finite(X)
         center, scale = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
         if np.all(np.ptp(X, axis=0) == 0):
             warnings.warn(f"All {X.shape[1]} features of X are constant: every row will get the same "
                           "code. Check that the right columns were passed.", UserWarning, stacklevel=2)
-        seed, network = self._init_model(X.shape[1], center, scale, _data_bytes(X.shape))
+        seed, network = self._init_model(*X.shape, center, scale, _data_bytes(X.shape))
         Xs = torch.from_numpy(self._scale(X))
         self.structure_weight_ = self._resolve_structure_weight()
         if self.structure_weight_ > 0 and len(X) > 2:
@@ -384,12 +388,12 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
             loss_fn, data = _reconstruction_loss, Xs
         return self._fit_network(network, loss_fn, data, seed, resume=resume)
 
-    def _init_model(self, n_features: int, center, scale, data_bytes: float):
+    def _init_model(self, n_rows: int, n_features: int, center, scale, data_bytes: float):
         """Keep the scaling, draw the run's seed and build the network from it."""
         self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)
         seed = self._draw_seed()
         return seed, self._build_network(self._make_network(n_features), seed, data_bytes=data_bytes,
-                                         fix=_MEMORY_FIX)
+                                         fix=_MEMORY_FIX, what=_fitting((n_rows, n_features)))
 
     def _fit_out_of_core(self, X, resume: bool):
         """``fit`` for data on disk: statistics in one streamed pass, then shuffled blocks of rows."""
@@ -399,11 +403,11 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         if self.structure_weight not in ("auto", 0, 0.0):
             raise ValueError("structure_weight > 0 needs every row in memory for the neighbour graph; use "
                              "structure_weight=0 for data read from disk, or fit on a subset loaded in memory.")
-        self._check_network_memory(self._make_network(d), 0, _MEMORY_FIX)  # the data stays on disk
+        self._check_network_memory(self._make_network(d), 0, _MEMORY_FIX, _fitting((n, d)))  # data stays on disk
         if hasattr(self, "feature_names_in_"):  # left from an earlier fit on a DataFrame
             del self.feature_names_in_
         self.n_features_in_ = d
-        seed, network = self._init_model(d, *_streamed_scaling(X, self.scaling), 0)
+        seed, network = self._init_model(n, d, *_streamed_scaling(X, self.scaling), 0)
         # the neighbour graph needs all rows at once: out of core the map is the plain autoencoder's
         self.structure_weight_ = 0.0
         return self._fit_network(network, _ScaledReconstructionLoss(self.center_, self.scale_), X, seed,

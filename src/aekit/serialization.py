@@ -313,7 +313,7 @@ def save(model, path: str | os.PathLike, *, half: bool = False) -> Path:
     its floating-point weights as fp16."""
     if type(model).__name__ not in _REGISTRY:
         raise TypeError(f"{type(model).__name__} is not an aekit model that can be saved.")
-    state, tensors = model._get_saved_state(half=half) if half else model._get_saved_state()
+    state, tensors = model._get_saved_state(half=half)
     params = model.get_params(deep=False)
     if hasattr(model, "_params_to_save"):  # e.g. drop an initial-weights array the fitted model no longer needs
         params = model._params_to_save(params)
@@ -351,7 +351,8 @@ def _check_sizes_against_weights(path, cls, config: dict, tensors: dict) -> None
 
     params, state = config.get("params", {}), config.get("state", {})
     if not isinstance(params, dict) or not isinstance(state, dict):
-        raise ModelFileError(f"{path}: config.json's params and state must be objects; the folder is corrupt.")
+        raise ModelFileError(f"{path} does not match a {config['class']} (config.json's params and state must be "
+                             "objects); the folder is corrupt.")
     try:
         spec = cls._saved_network_spec(dict(params), state)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

@@ -22,6 +22,7 @@ Layers (:mod:`aekit.blocks.layers`):
 The tools' own networks live beside them in this package and are registered the same way.
 """
 
+from .fader import FaderNetwork
 from .layers import (
     ACTIVATIONS,
     Autoencoder,
@@ -45,6 +46,8 @@ from .registry import (
     registered_networks,
     spec_of,
 )
+from .scaled import ScaledAutoencoder
+from .text import EmbeddingNet, TextAENet
 
 __all__ = [
     "ACTIVATIONS",
@@ -55,6 +58,10 @@ __all__ = [
     "ConvEncoder",
     "DenseDecoder",
     "DenseEncoder",
+    "EmbeddingNet",
+    "FaderNetwork",
+    "ScaledAutoencoder",
+    "TextAENet",
     "UNet",
     "build",
     "build_module",

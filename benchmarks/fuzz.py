@@ -422,6 +422,8 @@ def model_seeds(root: Path) -> dict[str, Path]:
         faces.images, faces.attributes).save(root / "editor")
     out["translator"] = aekit.Translator(channels=(4, 8), blocks_per_level=1, max_epochs=1, random_state=0).fit(
         faces.images, faces.images[:, ::-1]).save(root / "translator")
+    out["outliers"] = aekit.OutlierDetector(hidden_layer_sizes=(8,), n_components=2, max_epochs=1,
+                                            random_state=0).fit(X).save(root / "outliers")
     src = Path(aekit.__file__).parent / "weights" / "denoiser"
     shutil.copytree(src, root / "denoiser")
     out["denoiser"] = root / "denoiser"

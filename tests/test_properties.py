@@ -618,7 +618,7 @@ def _check_model(folder, config: bytes, weights: bytes):
         assert type(model).__name__ == json.loads(config)["class"]
 
 
-# per class (seven classes): about as many cases in all as one class had alone before
+# per class (eight classes): a few more cases in all than one class had alone before
 @examples(30)
 @given(st.data())
 def test_edited_model_configs_load_or_raise_model_file_error(scratch, model_files, data):

@@ -445,7 +445,7 @@ def zoo_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", ["AutoencoderReducer", "DenoisingAutoencoder", "Denoiser", "AttributeEditor",
-                                  "Translator", "EmbeddingClassifier", "TextAutoencoder"])
+                                  "Translator", "EmbeddingClassifier", "TextAutoencoder", "OutlierDetector"])
 @pytest.mark.parametrize("factor", [10**3, 10**9], ids=["wide", "absurd"])
 def test_a_config_asking_for_a_huge_network_is_refused_before_allocating(zoo_files, tmp_path, monkeypatch,
                                                                          name, factor):

@@ -7,6 +7,7 @@
 - :class:`aekit.text.EmbeddingClassifier` -- word embeddings learned by classifying texts, with
   Keras-2-compatible text preprocessing in :mod:`aekit.text`.
 - :class:`aekit.text.TextAutoencoder` -- document embeddings and word vectors learned without labels.
+- :class:`OutlierDetector` -- anomaly detection (scikit-learn's outlier API, PyOD's attributes).
 - :mod:`aekit.datasets` -- MNIST, Fashion-MNIST, movie reviews, digits and the swiss roll, offline.
 - :mod:`aekit.training` -- the one training loop every tool shares.
 """
@@ -14,6 +15,7 @@
 from . import datasets, metrics, noise, text, translate
 from ._version import __version__
 from .denoise import Denoiser, DenoisingAutoencoder
+from .outliers import OutlierDetector
 from .reduce import AutoencoderReducer
 from .serialization import load, save
 from .text import EmbeddingClassifier, TextAutoencoder
@@ -25,6 +27,7 @@ __all__ = [
     "Denoiser",
     "DenoisingAutoencoder",
     "EmbeddingClassifier",
+    "OutlierDetector",
     "TextAutoencoder",
     "Translator",
     "__version__",

@@ -230,3 +230,51 @@ def plot_image_grid(rows: Sequence[tuple[str, Sequence[np.ndarray]]], column_tit
         axes[r][0].set_ylabel(title, fontsize=8, rotation=0, ha="right", va="center")
     fig.subplots_adjust(wspace=0.04, hspace=0.04)
     return fig
+
+
+def plot_outliers(scores: np.ndarray, threshold: float, top: Sequence[np.ndarray] = (),
+                  top_titles: Sequence[str] = (), image_shape: Sequence[int] | None = None,
+                  columns: Sequence[str] | None = None) -> Figure:
+    """The outlier scores' histogram with the threshold (left), and the most unusual rows (right):
+    their images when ``image_shape`` is given, else a heat map of their standardised values.
+
+    ``scores`` are outlier scores (higher = more unusual), ``top`` the rows to show, most unusual
+    first, titled by ``top_titles``.
+    """
+    scores = np.asarray(scores, dtype=float)
+    top = [np.asarray(t) for t in top]
+    n_top = len(top)
+    if image_shape is not None and n_top:
+        cols = min(n_top, 8)
+        rows = -(-n_top // cols)
+        fig = plt.figure(figsize=(5.0 + 1.2 * cols, max(3.2, 1.3 * rows + 0.6)))
+        grid = fig.add_gridspec(rows, 1 + cols, width_ratios=[4.0 / 1.2] + [1] * cols)
+        ax = fig.add_subplot(grid[:, 0])
+        for i, (row, title) in enumerate(zip(top, top_titles)):
+            a = fig.add_subplot(grid[i // cols, 1 + i % cols])
+            img = np.clip(to_unit_float(row.reshape(image_shape)), 0, 1)
+            a.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+            a.set_xticks([])
+            a.set_yticks([])
+            a.set_title(title, fontsize=7)
+    elif n_top:
+        fig, (ax, heat) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
+        M = np.vstack(top).astype(float)
+        heat.imshow(M, aspect="auto", cmap="coolwarm", vmin=-4, vmax=4, interpolation="nearest")
+        heat.set_yticks(range(n_top), list(top_titles), fontsize=7)
+        names = list(columns) if columns is not None else [str(i) for i in range(M.shape[1])]
+        step = max(1, len(names) // 20)
+        heat.set_xticks(range(0, len(names), step), names[::step], rotation=90, fontsize=7)
+        heat.set_title("most unusual rows (values in standard deviations from the mean)", fontsize=9)
+    else:
+        fig, ax = plt.subplots(figsize=(5, 3.6))
+    ax.hist(scores, bins=min(60, max(10, len(scores) // 20)), color="0.55")
+    ax.axvline(threshold, color="tab:red", lw=1.5, label=f"threshold {threshold:.3g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("outlier score (higher = more unusual)")
+    ax.set_ylabel("rows")
+    n_out = int((scores > threshold).sum())
+    ax.set_title(f"{n_out:,} of {len(scores):,} flagged", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

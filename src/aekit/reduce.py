@@ -16,6 +16,7 @@ from ._base import AekitEstimator, training_constraints
 from ._validation import Interval, IntSequence, Options, check_finite, check_numeric_columns
 from .blocks import ACTIVATIONS, Autoencoder
 from .neighbors import fuzzy_knn_graph, optimize_layout
+from .scaling import fit_scaling, scaling_from_moments
 from .serialization import atomic_path, register
 from .training import is_out_of_core, predict_batches, read_rows
 
@@ -25,31 +26,6 @@ __all__ = ["AutoencoderReducer"]
 # chosen on MNIST 2-D (benchmarks/reduce.py), where higher weights buy test 5-NN accuracy
 # with reconstruction error.
 STRUCTURE_WEIGHT_AUTO = 4.0
-
-
-def _fit_scaling(X: np.ndarray, scaling: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature ``(center, scale)`` so that ``(X - center) / scale`` is what the network sees."""
-    return _scaling_from_moments(X.mean(axis=0), X.var(axis=0), X.min(axis=0), X.max(axis=0), scaling)
-
-
-def _scaling_from_moments(mean, var, lo, hi, scaling) -> tuple[np.ndarray, np.ndarray]:
-    """The scaling rule, from each column's mean, variance, min and max (in memory or streamed)."""
-    n = len(mean)
-    if scaling == "auto":
-        scaling = "global" if lo.min() >= 0 and hi.max() <= 1 else "standard"
-    if scaling is None or scaling == "none":
-        return np.zeros(n), np.ones(n)
-    if scaling == "standard":
-        std = np.sqrt(var)
-        return mean, np.where(std > 1e-12, std, 1.0)
-    if scaling == "global":
-        # Centre each feature but divide by one overall scale: every feature keeps its weight in
-        # the loss, so minimising it minimises the reconstruction error in the input's own units.
-        s = float(np.sqrt(np.mean(var)))
-        return mean, np.full(n, s if s > 1e-12 else 1.0)
-    if scaling == "minmax":
-        return lo, np.where(hi - lo > 1e-12, hi - lo, 1.0)
-    raise ValueError(f"scaling must be 'auto', 'standard', 'global', 'minmax' or None, got {scaling!r}.")
 
 
 def _reconstruction_loss(model, batch):
@@ -107,7 +83,7 @@ def _out_of_core_shape(X) -> tuple[int, int]:
 
 
 def _streamed_scaling(X, scaling, block_rows: int = 16384) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_fit_scaling` for data on disk: one pass of float64 sums, a block of rows at a time.
+    """:func:`aekit.scaling.fit_scaling` for data on disk: one pass of float64 sums, a block of rows at a time.
 
     Also the finite check, so a NaN in row 9,000,000 is found before training, not mid-epoch.
     """
@@ -121,7 +97,7 @@ def _streamed_scaling(X, scaling, block_rows: int = 16384) -> tuple[np.ndarray, 
         total_sq += np.square(block).sum(axis=0)
         lo, hi = np.minimum(lo, block.min(axis=0)), np.maximum(hi, block.max(axis=0))
     mean = total / n
-    return _scaling_from_moments(mean, np.maximum(total_sq / n - mean**2, 0.0), lo, hi, scaling)
+    return scaling_from_moments(mean, np.maximum(total_sq / n - mean**2, 0.0), lo, hi, scaling)
 
 
 class _ScaledReconstructionLoss:
@@ -373,7 +349,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
             self._check_network_memory(self._make_network(shape[1]), _data_bytes(shape), _MEMORY_FIX, _fitting(shape))
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, ensure_all_finite=False)
         check_finite(X)
-        center, scale = _fit_scaling(X.astype(np.float64, copy=False), self.scaling)
+        center, scale = fit_scaling(X.astype(np.float64, copy=False), self.scaling)
         if np.all(np.ptp(X, axis=0) == 0):
             warnings.warn(f"All {X.shape[1]} features of X are constant: every row will get the same "
                           "code. Check that the right columns were passed.", UserWarning, stacklevel=2)

@@ -17,6 +17,7 @@ from .._version import __version__
 from ..errors import AekitError
 from . import demo as _demo
 from . import denoise as _denoise
+from . import outliers as _outliers
 from . import reduce as _reduce
 from . import text as _text
 from . import translate as _translate
@@ -63,7 +64,7 @@ def cli(ctx, debug):
 
 
 for _command in (_demo.demo, _reduce.reduce, _reduce.transform, _denoise.denoise, _denoise.noise,
-                 _text.text, _translate.translate):
+                 _text.text, _translate.translate, _outliers.outliers):
     cli.add_command(_command)
 del _command
 

@@ -9,48 +9,12 @@ import click
 import numpy as np
 
 from . import _options as opt
+from ._inputs import read_image_stack, stack_same_size
 
 
 @click.group()
 def translate():
     """Edit image attributes (AttributeEditor) or translate images X -> Y (Translator)."""
-
-
-def _stack_same_size(images: list, where) -> np.ndarray:
-    shapes = sorted({im.shape for im in images})
-    if len(shapes) > 1:
-        raise ValueError(f"{where}: the images differ in size ({', '.join(map(str, shapes[:4]))}); "
-                         "resize or crop them to one size first.")
-    return np.stack(images)
-
-
-def _read_image_stack(path, what: str):
-    """``(images, names)`` from a .npy stack ``(n, H, W[, C])`` (names None) or a folder of images
-    of one size (names relative to the folder, sorted)."""
-    from pathlib import Path
-
-    from ..images import find_images, load_npy, read_image
-
-    p = Path(path)
-    if p.is_file() and p.suffix.lower() == ".npy":
-        from ..hardware import check_memory
-        from ..images import npy_header
-
-        try:
-            shape, dtype = npy_header(p)
-        except Exception:  # noqa: BLE001 - a damaged header is reported by load_npy below
-            pass
-        else:
-            check_memory(2 * int(np.prod(shape)) * max(4, dtype.itemsize), f"Reading {path}",
-                         "Split the stack into smaller files.")
-        stack = load_npy(p)
-        if stack.ndim not in (3, 4):
-            raise ValueError(f"{path}: a .npy of images must be (n, H, W) or (n, H, W, C); it is {stack.shape}.")
-        return stack, None
-    if not p.is_dir():
-        raise click.UsageError(f"{what} {path}: give a folder of images or a .npy stack of shape (n, H, W[, C]).")
-    found = find_images([p])
-    return _stack_same_size([read_image(src) for src, _ in found], path), [str(rel) for _, rel in found]
 
 
 def _read_attributes(path, names, image_column):
@@ -106,7 +70,7 @@ def translate_fit(images, attributes, output, image_column, method, epochs, seed
     from ..translate import AttributeEditor
 
     opt.check_model_folder(output, [images, attributes], overwrite)
-    stack, names = _read_image_stack(images, "IMAGES")
+    stack, names = read_image_stack(images, "IMAGES")
     table = _read_attributes(attributes, names, image_column)
     editor = AttributeEditor(**opt.fit_params(epochs, seed, quiet, method=method)).fit(stack, table)
     editor.save(output)
@@ -130,8 +94,8 @@ def translate_pairs(inputs, targets, output, epochs, seed, overwrite, quiet):
     from ..translate import Translator
 
     opt.check_model_folder(output, [inputs, targets], overwrite)
-    X, names_x = _read_image_stack(inputs, "INPUTS")
-    Y, names_y = _read_image_stack(targets, "TARGETS")
+    X, names_x = read_image_stack(inputs, "INPUTS")
+    Y, names_y = read_image_stack(targets, "TARGETS")
     if names_x is not None and names_y is not None and names_x != names_y:
         only = sorted(set(names_x) ^ set(names_y))
         raise ValueError(f"{inputs} and {targets} must hold the same file names; "
@@ -209,7 +173,7 @@ def translate_apply(model, input, output, settings, mode, overwrite):
         if Path(output).suffix.lower() != ".npy":
             raise click.BadParameter("a .npy input is written to a .npy output.", param_hint="-o")
         refuse_overwrite(output, [input], overwrite)
-        stack, _ = _read_image_stack(input, "INPUT")
+        stack, _ = read_image_stack(input, "INPUT")
         out = run(stack)
         with atomic_path(output) as tmp:
             with open(tmp, "wb") as f:
@@ -220,7 +184,7 @@ def translate_apply(model, input, output, settings, mode, overwrite):
     from ..images import read_image
 
     images = [read_image(p) for p, _ in pairs]
-    out = run(_stack_same_size(images, input))
+    out = run(stack_same_size(images, input))
     for (_, dst), image, result in zip(pairs, images, out):
         write_image(dst, from_unit_float(result, image.dtype))
     click.echo(f"Wrote {len(pairs)} image{'s' if len(pairs) != 1 else ''} to {output}")

@@ -60,6 +60,7 @@ def training_constraints(*names: str) -> dict:
     """The constraints of the named training parameters, for a ``_parameter_constraints`` table."""
     return {name: _TRAINING_CONSTRAINTS[name] for name in names}
 
+
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 # TrainConfig fields that are never the estimator's own parameters, whatever it names them
 _NOT_FROM_PARAMS = {"random_state", "resume", "desc"}

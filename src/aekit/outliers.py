@@ -56,13 +56,11 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
       training rows (k-NN in the learned space);
     - ``"combined"``: both, each divided by its spread over the training rows, and added.
 
-    ``"auto"`` (the default) picks what did best on held-out validation data (one-class MNIST:
-    each digit's training images, 10% held out, against 1,000 training images of the other
-    digits; mean AUROC over the ten digits, ``benchmarks/outliers.py --validate``): ``"latent"``
-    for images (a convolutional network: 0.980 with 5 neighbours, 0.976 with one, against 0.927
-    for its reconstruction error and 0.957 for k-NN on the raw pixels) and ``"combined"`` for
-    tables (a dense network: 0.968, against 0.966 for the error alone and 0.948 for the
-    distance alone).
+    ``"auto"`` (the default) is ``"latent"`` for images (a convolutional network) and
+    ``"combined"`` for tables (a dense network): in exploratory runs on held-out training images
+    of one-class MNIST (never the test set), a convolutional network's codes ranked anomalies far
+    better than its reconstruction error; ``benchmarks/outliers.py --validate`` reruns that
+    comparison with this network.
 
     A training row is scored against the *other* training rows (a code equal to the query's
     own is skipped), so ``fit_predict(X)`` flags what ``predict(X)`` flags.
@@ -102,10 +100,8 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         Input scaling, as :class:`aekit.AutoencoderReducer`'s (images: ``"global"``).
     max_epochs : int, default 10
     batch_size : int, default 128
-        Chosen for time to quality on held-out validation data (digits 2 and 8 of one-class MNIST,
-        2-core CPU): these defaults reach AUROC 0.989 and 0.965 in about 35 s a digit (about 5,400
-        images); ``channels=(8, 16)`` with batches of 64 reached 0.979 and 0.967, and 20 epochs
-        instead of 10 gained 0.001 on digit 8 for twice the time.
+        Chosen for time to quality: a fit of one MNIST digit (about 6,000 images) takes about
+        47 s on a 2-core CPU (``benchmarks/results/outliers.json``).
     learning_rate, validation_split, early_stopping, patience, precision, device, random_state,
     verbose, checkpoint : training settings as in :class:`aekit.AutoencoderReducer`.
 

@@ -1,9 +1,13 @@
-"""Inputs several commands read: stacks of same-size images (``translate``, ``outliers``)."""
+"""Inputs several commands read and check: tables (``reduce``, ``transform``, ``outliers``), stacks of
+same-size images (``translate``, ``outliers``), and the PNG a plot goes to."""
 
 from __future__ import annotations
 
 import click
 import numpy as np
+
+#: What to do about NaN and infinite values in a table, said in the error.
+FILL_OR_DROP = "Fill them in or drop those rows first, e.g. with pandas' df.dropna() or df.fillna(df.median())."
 
 
 def stack_same_size(images: list, where) -> np.ndarray:
@@ -41,3 +45,28 @@ def read_image_stack(path, what: str):
         raise click.UsageError(f"{what} {path}: give a folder of images or a .npy stack of shape (n, H, W[, C]).")
     found = find_images([p])
     return stack_same_size([read_image(src) for src, _ in found], path), [str(rel) for _, rel in found]
+
+
+def check_rows(table, path) -> None:
+    """Clear words, before training, for data an autoencoder cannot learn from."""
+    if len(table.X) < 2:
+        raise ValueError(f"{path} has {len(table.X)} data row; fitting needs at least 2 (in practice hundreds).")
+    check_finite_table(table, path)
+
+
+def check_finite_table(table, path) -> None:
+    """NaN and infinite values, named by row (counted from 1, as a person reads the file) and column."""
+    from .._validation import check_finite
+
+    check_finite(table.X, what=str(path), columns=table.columns, row_offset=1, fix=FILL_OR_DROP)
+
+
+def check_png(path, input, overwrite):
+    from pathlib import Path
+
+    from ..serialization import refuse_overwrite
+
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        raise click.BadParameter(f"{path}: the plot is written as PNG; use a .png name.", param_hint="--plot")
+    refuse_overwrite(p, [input], overwrite)

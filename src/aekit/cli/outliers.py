@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from . import _options as opt
-from ._inputs import read_image_stack
+from ._inputs import check_png, check_rows, read_image_stack
 
 
 @click.command()
@@ -35,12 +35,11 @@ def outliers(input, output, contamination, labels, plot_path, top, save_model, e
     images of one size, or a .npy stack (n, H, W[, C])) with an OutlierDetector."""
     from ..outliers import OutlierDetector
     from ..tables import check_output_path, write_table
-    from .reduce import _check_png, _check_rows
 
     contamination = _parse_contamination(contamination)
     check_output_path(output, [input], overwrite)
     plot_path = plot_path or str(Path(output).with_suffix(".png"))
-    _check_png(plot_path, input, overwrite)
+    check_png(plot_path, input, overwrite)
     if save_model:
         opt.check_model_folder(save_model, [input], overwrite, option="--save-model")
     images, names, table = _read_input(input, labels)
@@ -49,7 +48,7 @@ def outliers(input, output, contamination, labels, plot_path, top, save_model, e
             raise ValueError(f"{input} holds {len(images)} image; finding outliers needs at least 2.")
         X, image_shape, columns = images, images.shape[1:], None
     else:
-        _check_rows(table, input)
+        check_rows(table, input)
         X, image_shape, columns = table.X, None, table.columns
     params = opt.fit_params(epochs, seed, quiet, contamination=contamination)
     det = OutlierDetector(**params).fit(X)

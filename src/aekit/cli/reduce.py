@@ -6,9 +6,7 @@ import click
 import numpy as np
 
 from . import _options as opt
-
-#: What to do about NaN and infinite values in a table, said in the error.
-FILL_OR_DROP = "Fill them in or drop those rows first, e.g. with pandas' df.dropna() or df.fillna(df.median())."
+from ._inputs import check_finite_table, check_png, check_rows
 
 
 @opt.trains
@@ -36,7 +34,7 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
 
     check_output_path(output, [input], overwrite)
     if plot_path:
-        _check_png(plot_path, input, overwrite)
+        check_png(plot_path, input, overwrite)
     if save_model:
         opt.check_model_folder(save_model, [input], overwrite, option="--save-model")
     if checkpoint:
@@ -45,7 +43,7 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
         check_writable(checkpoint)
     table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
     if not is_out_of_core(table.X):  # (the streamed fit checks those rows as it reads them)
-        _check_rows(table, input)
+        check_rows(table, input)
     params = opt.fit_params(epochs, seed, quiet, n_components=dims, checkpoint=checkpoint)
     reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
@@ -84,7 +82,7 @@ def transform(model, input, output, labels, overwrite):
             f"{reducer.n_features_in_}; use the same columns as for fitting."
         )
     if not is_out_of_core(table.X):  # (streamed, each block is checked for NaN as it is read)
-        _check_finite(table, input)
+        check_finite_table(table, input)
     _write_codes(reducer, table, output)
 
 
@@ -100,31 +98,6 @@ def _write_codes(reducer, table, output):
         write_table(output, Z, [f"z{i}" for i in range(Z.shape[1])], table.labels, table.label_name)
     click.echo(f"Wrote {Z.shape[0]:,} x {Z.shape[1]} embedding to {output}")
     return Z
-
-
-def _check_rows(table, path) -> None:
-    """Clear words, before training, for data an autoencoder cannot learn from."""
-    if len(table.X) < 2:
-        raise ValueError(f"{path} has {len(table.X)} data row; fitting needs at least 2 (in practice hundreds).")
-    _check_finite(table, path)
-
-
-def _check_finite(table, path) -> None:
-    """NaN and infinite values, named by row (counted from 1, as a person reads the file) and column."""
-    from .._validation import check_finite
-
-    check_finite(table.X, what=str(path), columns=table.columns, row_offset=1, fix=FILL_OR_DROP)
-
-
-def _check_png(path, input, overwrite):
-    from pathlib import Path
-
-    from ..serialization import refuse_overwrite
-
-    p = Path(path)
-    if p.suffix.lower() != ".png":
-        raise click.BadParameter(f"{path}: the plot is written as PNG; use a .png name.", param_hint="--plot")
-    refuse_overwrite(p, [input], overwrite)
 
 
 def _plot_maps(path, table, Z):

@@ -4,8 +4,17 @@ One conftest for the whole suite: the package's doctests are collected too (``--
 and pytest would take two files named ``conftest.py`` for the same module.
 """
 
+import os
+
 import pytest
 from click.testing import CliRunner
+
+# The suite computes in fp32 on every CPU: many tests compare outputs to a few units in the last
+# place (a reloaded model, a resumed run, a legacy file), and precision="auto" means bf16 on a CPU
+# with AVX512-BF16 or AMX. Set here, before aekit is imported, so that subprocesses (the CLI under
+# torchrun) inherit it. The bf16 path is tested where a test asks for precision="bf16" itself,
+# and test_resolve_precision removes this to check what "auto" means on the machine.
+os.environ.setdefault("AEKIT_PRECISION", "fp32")
 
 from aekit.cli import cli, main
 

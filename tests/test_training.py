@@ -49,7 +49,8 @@ def _model(seed: int = 123, dropout: float = 0.0, n_features: int = D) -> Autoen
 
 
 def _cfg(**kw) -> TrainConfig:
-    base = dict(max_epochs=4, batch_size=64, learning_rate=1e-2, verbose=0, random_state=0)
+    # fp32: exact comparisons below must not depend on whether this CPU runs bf16 natively ("auto")
+    base = dict(max_epochs=4, batch_size=64, learning_rate=1e-2, verbose=0, random_state=0, precision="fp32")
     base.update(kw)
     return TrainConfig(**base)
 
@@ -144,6 +145,9 @@ def test_a_validation_split_that_leaves_no_training_rows_is_refused():
         (dict(learning_rate=float("nan")), "learning_rate"),
         (dict(optimizer="sgd"), "optimizer"),
         (dict(lr_schedule="step"), "lr_schedule"),
+        (dict(warmup=1.0), "warmup"),
+        (dict(max_time=0), "max_time"),
+        (dict(max_time=float("inf")), "max_time"),
         (dict(validation_split=1.0), "validation_split"),
         (dict(resume=True), "checkpoint"),
     ],
@@ -151,6 +155,74 @@ def test_a_validation_split_that_leaves_no_training_rows_is_refused():
 def test_train_config_rejects_bad_values(kw, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kw)
+
+
+# --------------------------------------------------------------------------------------------
+# Schedules and time budgets
+# --------------------------------------------------------------------------------------------
+
+
+def _recorded_rates(config: TrainConfig, n: int = N) -> list[float]:
+    """The learning rate of every training step of a run."""
+    rates = []
+
+    def loss_fn(model, batch):
+        if model.training:
+            rates.append(recorder.param_groups[0]["lr"])
+        return mse(model, batch)
+
+    import aekit.training as training
+
+    real = training._make_optimizer
+
+    def capture(model, cfg):
+        nonlocal recorder
+        recorder = real(model, cfg)
+        return recorder
+
+    recorder = None
+    training._make_optimizer = capture
+    try:
+        train(_model(), loss_fn, _data(n), config)
+    finally:
+        training._make_optimizer = real
+    return rates
+
+
+def test_onecycle_warms_up_peaks_and_anneals_to_zero_step_by_step():
+    rates = _recorded_rates(_cfg(max_epochs=5, batch_size=16, learning_rate=0.01, lr_schedule="onecycle",
+                                 warmup=0.2, early_stopping=False))
+    steps = len(rates)
+    assert steps == 5 * math.ceil((N - round(N * 0.1)) / 16)
+    peak = int(np.argmax(rates))
+    assert rates[0] == 0.0
+    assert abs(peak - 0.2 * steps) <= 1 and max(rates) == pytest.approx(0.01, rel=0.05)
+    assert all(a < b for a, b in zip(rates[:peak - 1], rates[1:peak]))  # rises every step
+    assert all(a >= b for a, b in zip(rates[peak:-1], rates[peak + 1:]))  # then never rises
+    assert rates[-1] < 1e-4
+
+
+def test_max_time_ends_the_run_on_time_with_the_rate_annealed():
+    # A budget far shorter than a million epochs: the run must stop by the clock, and the schedule
+    # must have followed the clock down (its last rate is a small fraction of the peak).
+    cfg = _cfg(max_epochs=10**6, batch_size=64, learning_rate=0.01, lr_schedule="onecycle", max_time=0.3,
+               early_stopping=False)
+    rates = _recorded_rates(cfg)
+    h = train(_model(), mse, _data(), cfg)
+    assert h.stopped_on_time and not h.stopped_early
+    assert 1 <= len(h.epoch) < 10**6
+    assert rates[-1] < 0.1 * max(rates)
+
+
+def test_patience_under_onecycle_anneals_for_one_more_epoch_then_stops():
+    cfg = dict(max_epochs=10, batch_size=16, learning_rate=0.01, patience=0)
+    h_onecycle = train(_model(), mse, _data(), _cfg(lr_schedule="onecycle", **cfg))
+    h_constant = train(_model(), mse, _data(), _cfg(lr_schedule="constant", **cfg))
+    assert len(h_constant.epoch) == 1 and h_constant.stopped_early
+    assert len(h_onecycle.epoch) == 2 and h_onecycle.stopped_early
+    rates = _recorded_rates(_cfg(lr_schedule="onecycle", **cfg))
+    steps = len(rates) // 2
+    assert rates[-1] < 0.05 * rates[steps]  # the second epoch anneals from the rate of the moment
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,7 +253,7 @@ def _scalar_problem():
 def test_early_stopping_stops_and_restores_the_best_weights():
     model, loss_fn, y_train, y_val = _scalar_problem()
     cfg = TrainConfig(max_epochs=50, batch_size=16, learning_rate=0.1, patience=2, verbose=0,
-                      random_state=0)
+                      random_state=0, precision="fp32")
     h = train(model, loss_fn, y_train, cfg, validation_data=y_val)
     val = h.history["val_loss"]
     assert h.stopped_early is True
@@ -198,7 +270,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 def test_early_stopping_without_restoring_keeps_the_last_weights():
     model, loss_fn, y_train, y_val = _scalar_problem()
     cfg = TrainConfig(max_epochs=50, batch_size=16, learning_rate=0.1, patience=2, verbose=0,
-                      random_state=0, restore_best_weights=False)
+                      random_state=0, restore_best_weights=False, precision="fp32")
     h = train(model, loss_fn, y_train, cfg, validation_data=y_val)
     val = h.history["val_loss"]
     assert h.stopped_early is True
@@ -363,12 +435,13 @@ class _Killed(KeyboardInterrupt):
     pass
 
 
-def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
+def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path, schedule):
     X = _data()
     bs, max_epochs = 128, 6
-    # cosine schedule and dropout: resuming must restore the epoch, the optimizer and the RNG
+    # a schedule and dropout: resuming must restore the epoch, the optimizer and the RNG
     def cfg(path):
-        return _cfg(max_epochs=max_epochs, batch_size=bs, lr_schedule="cosine", patience=100,
+        return _cfg(max_epochs=max_epochs, batch_size=bs, lr_schedule=schedule, patience=100,
                     checkpoint=str(path), resume=True)
 
     # A: never interrupted (resume=True with no checkpoint file starts afresh)
@@ -404,6 +477,38 @@ def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path
     assert hb.epoch == ha.epoch
     assert hb.best_epoch == ha.best_epoch
     assert _ckpt_meta(ckpt)["epoch"] == max_epochs - 1
+
+
+def test_a_run_killed_while_annealing_after_early_stopping_resumes_to_the_same_weights(tmp_path):
+    """patience=0 under "onecycle": epoch 0 ends the patience, epoch 1 anneals, then the run ends.
+    Killed in epoch 1, the resumed run must anneal from the same step and rate."""
+    X = _data()
+
+    def cfg(path):
+        return _cfg(max_epochs=8, batch_size=64, lr_schedule="onecycle", patience=0, checkpoint=str(path),
+                    resume=True)
+
+    a = _model()
+    ha = train(a, mse, X, cfg(tmp_path / "a.ckpt"))
+    assert len(ha.epoch) == 2 and ha.stopped_early
+    calls = {"train": 0}
+    kill_at = math.ceil((N - round(N * 0.1)) / 64) + 2
+
+    def killing_mse(model, batch):
+        if model.training:
+            calls["train"] += 1
+            if calls["train"] == kill_at:
+                raise _Killed
+        return mse(model, batch)
+
+    ckpt = tmp_path / "b.ckpt"
+    with pytest.raises(_Killed):
+        train(_model(), killing_mse, X, cfg(ckpt))
+    assert _ckpt_meta(ckpt)["anneal"] is not None
+    b = _model()
+    hb = train(b, mse, X, cfg(ckpt))
+    _assert_same_weights(a, b)
+    assert hb.history == ha.history and hb.stopped_early
 
 
 def test_resume_extends_a_finished_run_with_a_constant_schedule(tmp_path):

@@ -74,7 +74,12 @@ class TrainConfig:
     learning_rate: float = 1e-3
     optimizer: str = "adam"  # "adam" or "adamw"
     weight_decay: float = 0.0
-    lr_schedule: str = "constant"  # "constant" or "cosine" (decays to 5% at max_epochs)
+    # "constant"; "cosine" (per epoch, decays to 5% at max_epochs); or "onecycle": per step, a
+    # linear warm-up over the first `warmup` of the run, then a cosine to zero at its end. The end
+    # is max_epochs, or max_time when that comes first: the schedule follows whichever budget binds.
+    lr_schedule: str = "constant"
+    warmup: float = 0.05  # fraction of the run spent warming up ("onecycle" only)
+    max_time: float | None = None  # seconds of training; the run ends on time (mid-epoch if need be)
     clip_grad_norm: float | None = None
     validation_split: float = 0.1
     early_stopping: bool = True
@@ -98,8 +103,12 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate}.")
         if self.optimizer not in ("adam", "adamw"):
             raise ValueError(f"optimizer must be 'adam' or 'adamw', got {self.optimizer!r}.")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}.")
+        if self.lr_schedule not in ("constant", "cosine", "onecycle"):
+            raise ValueError(f"lr_schedule must be 'constant', 'cosine' or 'onecycle', got {self.lr_schedule!r}.")
+        if not 0.0 <= self.warmup < 1.0:
+            raise ValueError(f"warmup must be in [0, 1), got {self.warmup}.")
+        if self.max_time is not None and not (self.max_time > 0 and math.isfinite(self.max_time)):
+            raise ValueError(f"max_time must be a positive number of seconds or None, got {self.max_time}.")
         if not 0.0 <= self.validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}.")
         if self.resume and not self.checkpoint:
@@ -121,6 +130,8 @@ class History:
         Epoch with the lowest ``val_loss`` (or ``loss`` without validation).
     stopped_early : bool
         True when early stopping ended training before ``max_epochs``.
+    stopped_on_time : bool
+        True when ``max_time`` ended training.
     seconds : float
         Wall-clock training time, summed over resumed segments.
     params : dict
@@ -131,6 +142,7 @@ class History:
     epoch: list[int] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    stopped_on_time: bool = False
     seconds: float = 0.0
     params: dict = field(default_factory=dict)
 
@@ -337,7 +349,8 @@ def _fingerprint(model: torch.nn.Module, n_train: int, config: TrainConfig) -> s
     return json.dumps({"shapes": shapes, "n_train": n_train, "batch_size": config.batch_size})
 
 
-def _save_checkpoint(path, model, optimizer, best_state, history, epoch, seed, wait, best_score, fingerprint):
+def _save_checkpoint(path, model, optimizer, best_state, history, epoch, seed, wait, best_score, fingerprint,
+                     anneal=None):
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     if best_state is not None:
         tensors.update({f"best.{k}": v for k, v in best_state.items()})
@@ -352,6 +365,7 @@ def _save_checkpoint(path, model, optimizer, best_state, history, epoch, seed, w
         "epoch": epoch, "seed": seed, "wait": wait, "best_score": best_score,
         "history": history.to_dict(), "param_groups": opt["param_groups"],
         "fingerprint": fingerprint, "has_best": best_state is not None,
+        "anneal": None if anneal is None else list(anneal),
     }
     write_tensors(path, tensors, metadata={"aekit_checkpoint": json.dumps(meta)})
 
@@ -407,10 +421,94 @@ def _make_optimizer(model, config: TrainConfig) -> torch.optim.Optimizer:
 
 
 def _lr_at(epoch: int, config: TrainConfig) -> float:
+    """The learning rate of an epoch ("constant" and "cosine"; "onecycle" is per step)."""
     if config.lr_schedule == "cosine":
         t = epoch / max(1, config.max_epochs - 1)
         return config.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
     return config.learning_rate
+
+
+def onecycle_lr(progress: float, peak: float, warmup: float) -> float:
+    """The "onecycle" learning rate at ``progress`` (0 to 1) of the run: a linear rise to ``peak``
+    over the first ``warmup`` of it, then half a cosine down to zero at its end.
+
+    Why this shape: Adam's first steps are its largest relative to the weights, so a high peak
+    needs the warm-up to start without blowing up; and the annealing to zero is what turns a
+    noisy high-rate trajectory into a low loss in one or two epochs (Smith and Topin's
+    "super-convergence"), where a constant rate stops wherever it happens to be.
+
+    >>> [round(onecycle_lr(t, 1.0, 0.1), 3) for t in (0.0, 0.05, 0.1, 0.55, 1.0)]
+    [0.0, 0.5, 1.0, 0.5, 0.0]
+    """
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < warmup:
+        return peak * progress / warmup
+    return peak * 0.5 * (1.0 + math.cos(math.pi * (progress - warmup) / (1.0 - warmup)))
+
+
+class _Schedule:
+    """Where a run stands in its budget, and the learning rate there.
+
+    ``progress`` is the larger of the fraction of planned steps done and the fraction of
+    ``max_time`` used, so a time budget ends the run on time with its learning rate annealed.
+    Early stopping under "onecycle" does not stop at a high learning rate: when patience runs out
+    the rest of the cycle is compressed into one last epoch (``anneal``), from the rate of the
+    moment down to zero, and the run ends after it.
+    """
+
+    def __init__(self, config: TrainConfig, steps_per_epoch: int, seconds_before: float, world: int = 1,
+                 device=None):
+        self.config, self.steps_per_epoch = config, max(1, steps_per_epoch)
+        self.total_steps = config.max_epochs * self.steps_per_epoch
+        self.seconds_before, self.t0 = seconds_before, time.perf_counter()
+        self.anneal: tuple[int, float] | None = None  # (first step, learning rate then)
+        self.world, self.device, self._synced = world, device, seconds_before
+
+    def elapsed(self) -> float:
+        if self.world > 1:  # every rank must see the same clock, or their learning rates would differ
+            return self._synced
+        return self.seconds_before + time.perf_counter() - self.t0
+
+    def sync(self, step: int) -> None:
+        """Under torch.distributed, agree on the elapsed time (the slowest rank's) every 16 steps."""
+        if self.world > 1 and self.config.max_time is not None and step % 16 == 0:
+            t = torch.tensor([self.seconds_before + time.perf_counter() - self.t0], device=self.device)
+            torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+            self._synced = float(t)
+
+    def progress(self, step: int) -> float:
+        p = step / self.total_steps
+        if self.config.max_time is not None:
+            p = max(p, self.elapsed() / self.config.max_time)
+        return p
+
+    def out_of_time(self) -> bool:
+        return self.config.max_time is not None and self.elapsed() >= self.config.max_time
+
+    def lr(self, epoch: int, step: int) -> float:
+        c = self.config
+        if self.anneal is not None:
+            start, rate = self.anneal
+            t = min(1.0, (step - start) / self.steps_per_epoch)
+            return rate * 0.5 * (1.0 + math.cos(math.pi * t))
+        if c.lr_schedule == "onecycle":
+            return onecycle_lr(self.progress(step), c.learning_rate, c.warmup)
+        return _lr_at(epoch, c)
+
+    def start_anneal(self, step: int, epoch: int) -> bool:
+        """Patience ran out after ``step`` steps: anneal over one more epoch if the rate is still
+        high (True), or stop now (False)."""
+        if self.config.lr_schedule != "onecycle" or self.anneal is not None:
+            return False
+        rate = self.lr(epoch, step)
+        if rate <= 0.1 * self.config.learning_rate:
+            return False
+        self.anneal = (step, rate)
+        return True
+
+    def annealed(self, step: int) -> bool:
+        """True once the annealing epoch that :meth:`start_anneal` began is over."""
+        return self.anneal is not None and step >= self.anneal[0] + self.steps_per_epoch
 
 
 def _split_loss(out) -> tuple[torch.Tensor, dict]:
@@ -536,8 +634,13 @@ def train(
             history = History.from_dict(meta["history"])
             history.params = params  # this run's settings (e.g. a larger max_epochs)
             start_epoch, wait, best_score = meta["epoch"] + 1, meta["wait"], meta["best_score"]
-            if history.stopped_early:
+            if history.stopped_early or history.stopped_on_time:
                 start_epoch = config.max_epochs  # that run had finished
+        steps_per_epoch = math.ceil(len(train_src) / config.batch_size)
+        schedule = _Schedule(config, steps_per_epoch, history.seconds, world, device)
+        if resuming and meta.get("anneal") is not None:
+            schedule.anneal = (int(meta["anneal"][0]), float(meta["anneal"][1]))
+        per_step_lr = config.lr_schedule == "onecycle"
 
         step_module: torch.nn.Module = _LossModule(model, loss_fn)
         if world > 1:
@@ -557,6 +660,14 @@ def train(
             batches = src.iter_batches(config.batch_size, shuffle=training, generator=gen)
             with torch.set_grad_enabled(training):
                 for step, batch in enumerate(batches):
+                    if training:
+                        global_step = epoch * steps_per_epoch + step
+                        schedule.sync(global_step)
+                        if schedule.out_of_time():
+                            break
+                        if per_step_lr or schedule.anneal is not None:
+                            for group in optimizer.param_groups:
+                                group["lr"] = schedule.lr(epoch, global_step)
                     if world > 1:
                         if len(batch[0]) < world:  # every rank needs rows, or DDP would wait forever
                             continue
@@ -596,11 +707,17 @@ def train(
         t0 = time.perf_counter()
         try:
             for epoch in range(start_epoch, config.max_epochs):
+                if schedule.out_of_time():
+                    history.stopped_on_time = True
+                    break
                 for group in optimizer.param_groups:
-                    group["lr"] = _lr_at(epoch, config)
+                    group["lr"] = schedule.lr(epoch, epoch * steps_per_epoch)
                 if world > 1:  # each rank its own, reproducible random stream (noise, dropout)
                     torch.manual_seed((seed * 1_000_003 + epoch) * 4099 + rank)
                 logs = run_epoch(train_src, epoch, training=True)
+                if not logs:  # the time ran out before this epoch's first step
+                    history.stopped_on_time = True
+                    break
                 if val_src is not None:
                     logs.update({f"val_{k}": v for k, v in run_epoch(val_src, epoch, training=False).items()})
                 history.log(epoch, logs)
@@ -614,12 +731,19 @@ def train(
                 else:
                     wait += 1
                 stop = config.early_stopping and wait >= config.patience
+                if stop and schedule.start_anneal((epoch + 1) * steps_per_epoch, epoch):
+                    stop = False  # first one more epoch, annealing the learning rate to zero
+                elif schedule.annealed((epoch + 1) * steps_per_epoch):
+                    stop = True  # the annealing epoch after patience ran out
                 history.stopped_early = stop
+                if schedule.out_of_time():
+                    history.stopped_on_time = True
+                    stop = True
                 history.seconds += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 if ckpt is not None and rank == 0:
                     _save_checkpoint(ckpt, model, optimizer, best_state, history, epoch, seed, wait,
-                                     best_score, fingerprint)
+                                     best_score, fingerprint, schedule.anneal)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
                 bar.update(1)
                 if config.verbose >= 2 and rank == 0:

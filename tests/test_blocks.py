@@ -258,3 +258,97 @@ def test_build_module_refuses_unknown_types(kind):
     assert "Unknown block type" in msg
     assert repr(kind) in msg
     assert "DenseEncoder" in msg  # lists what is known
+
+
+# --------------------------------------------------------------------------------------------
+# The PCA front end
+# --------------------------------------------------------------------------------------------
+
+
+def _low_rank_rows(n=600, f=20, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(n, 4)) @ rng.normal(size=(4, f)) * 3 + 0.1 * rng.normal(size=(n, f))
+            + rng.normal(size=f)).astype(np.float32)
+
+
+def test_front_end_loss_is_the_exact_input_space_mse():
+    """Training in the basis must minimise the true reconstruction error: coordinates' error plus
+    the residual outside the basis, for any weights (not only at the start)."""
+    import numpy as np
+
+    from aekit.blocks import Autoencoder, PCAFrontEnd, fit_pca_basis
+
+    X = _low_rank_rows()
+    mean, axes, var, _ = fit_pca_basis(X)
+    torch.manual_seed(0)
+    net = PCAFrontEnd(Autoencoder.dense(6, (16,), 3), 20, 6, 3).set_basis(mean, axes[:6], var[:6])
+    x = torch.from_numpy(X)
+    p, residual = net.project(x)
+    with torch.no_grad():
+        in_basis = net.reconstruction_loss(p, residual, net.decode_basis(net.encode_basis(p)))
+        direct = ((net(x) - x) ** 2).mean()
+    assert float(in_basis) == pytest.approx(float(direct), rel=1e-4)
+    assert np.all(residual.numpy() >= 0)
+
+
+def test_front_end_starts_as_pca_with_n_components_axes():
+    from sklearn.decomposition import PCA
+
+    from aekit.blocks import Autoencoder, PCAFrontEnd, fit_pca_basis
+
+    X = _low_rank_rows()
+    mean, axes, var, _ = fit_pca_basis(X)
+    net = PCAFrontEnd(Autoencoder.dense(8, (16,), 2), 20, 8, 2).set_basis(mean, axes[:8], var[:8]).start_at_pca()
+    pca = PCA(2).fit(X)
+    with torch.no_grad():
+        ours = net(torch.from_numpy(X)).numpy()
+    theirs = pca.inverse_transform(pca.transform(X))
+    assert abs(((ours - X) ** 2).mean() - ((theirs - X) ** 2).mean()) < 1e-4 * ((theirs - X) ** 2).mean() + 1e-7
+    # without pca_start the code is whatever the network computes
+    plain = PCAFrontEnd(Autoencoder.dense(8, (16,), 2), 20, 8, 2, pca_start=False).set_basis(mean, axes[:8], var[:8])
+    with torch.no_grad():
+        assert ((plain(torch.from_numpy(X)).numpy() - X) ** 2).mean() > ((theirs - X) ** 2).mean()
+
+
+def test_basis_from_a_sample_of_rows_on_disk_finds_the_same_axes(tmp_path):
+    import numpy as np
+
+    from aekit.blocks import fit_pca_basis
+
+    X = _low_rank_rows(n=5000)
+    np.save(tmp_path / "x.npy", X)
+    on_disk = np.load(tmp_path / "x.npy", mmap_mode="r")
+    _, axes_all, var_all, total_all = fit_pca_basis(X, max_rows=10_000)
+    _, axes_disk, var_disk, total_disk = fit_pca_basis(on_disk, seed=3, max_rows=2048)
+    assert np.allclose(axes_disk @ axes_disk.T, np.eye(20), atol=1e-6)
+    for i in range(4):  # the four real directions, up to sign
+        assert abs(float(axes_all[i] @ axes_disk[i])) > 0.99
+    assert total_disk == pytest.approx(total_all, rel=0.1)
+
+
+def test_choose_n_basis_leaves_out_a_tenth_of_what_n_components_axes_leave_out():
+    import numpy as np
+
+    from aekit.blocks import choose_n_basis
+
+    var = np.array([10.0, 5, 2, 1, 0.5, 0.25, 0.125, 0.0625])
+    k = choose_n_basis(var, 2)
+    left = var.sum() - np.cumsum(var)
+    assert left[k - 1] <= 0.1 * left[1] < left[k - 2]
+    assert choose_n_basis(var, 8) == 8  # never fewer axes than components
+    assert choose_n_basis(np.zeros(5), 2) == 2  # constant data
+
+
+def test_front_end_config_round_trips_and_rejects_bad_sizes():
+    from aekit.blocks import Autoencoder, PCAFrontEnd, build, count_weights, spec_of
+
+    net = PCAFrontEnd(Autoencoder.dense(5, (8,), 2), 12, 5, 2)
+    rebuilt = build(json.loads(json.dumps(spec_of(net))))
+    assert type(rebuilt) is PCAFrontEnd and rebuilt.n_basis == 5
+    assert count_weights(spec_of(net)) == sum(t.numel() for t in net.state_dict().values())  # basis included
+    with pytest.raises(ValueError, match="n_basis"):
+        PCAFrontEnd(Autoencoder.dense(13, (8,), 2), 12, 13, 2)
+    with pytest.raises(ValueError, match="pca_start"):
+        PCAFrontEnd(Autoencoder.dense(2, (8,), 3), 12, 2, 3)

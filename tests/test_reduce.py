@@ -284,8 +284,10 @@ def test_bad_parameters_raise_at_fit(params, match):
 
 
 def test_integer_hidden_layer_size_is_accepted():
-    r = _fast(hidden_layer_sizes=5, max_epochs=1).fit(_manifold(20, 3))
+    r = _fast(hidden_layer_sizes=5, max_epochs=1, pca_components=None).fit(_manifold(20, 3))
     assert r.model_.encoder.config["sizes"] == [3, 5, 2]
+    r = _fast(hidden_layer_sizes=5, max_epochs=1).fit(_manifold(20, 3))  # in the PCA front end
+    assert r.model_.net.encoder.config["sizes"] == [r.n_basis_, 5, 2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,3 +304,61 @@ def test_beats_pca_reconstruction_on_digits():
                             learning_rate=2e-2, batch_size=512, layout_epochs=100, random_state=0).fit(X)
     mse_ae = np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2)
     assert mse_ae < mse_pca
+
+
+# --------------------------------------------------------------------------------------------
+# The PCA front end and the schedule
+# --------------------------------------------------------------------------------------------
+
+
+def test_front_end_is_chosen_by_the_rule_and_can_be_turned_off():
+    from aekit.blocks import Autoencoder, PCAFrontEnd, choose_n_basis, fit_pca_basis
+
+    X = load_digits().data[:600] / 16.0
+    r = AutoencoderReducer(n_components=8, hidden_layer_sizes=(32,), max_epochs=1, random_state=0).fit(X)
+    assert isinstance(r.model_, PCAFrontEnd) and r.model_.pca_start
+    _, _, var, total = fit_pca_basis(r._scale(X), 0)
+    assert abs(r.n_basis_ - choose_n_basis(var, 8, total)) <= 1  # the rule (the seed draws the sample)
+    assert 8 <= r.n_basis_ < 64
+    fixed = AutoencoderReducer(n_components=8, hidden_layer_sizes=(32,), max_epochs=1, pca_components=500,
+                               random_state=0).fit(X)
+    assert fixed.n_basis_ == 64  # at most n_features
+    off = AutoencoderReducer(n_components=8, hidden_layer_sizes=(32,), max_epochs=1, pca_components=None,
+                             random_state=0).fit(X)
+    assert type(off.model_) is Autoencoder and off.n_basis_ is None
+
+
+def test_front_end_starts_at_pca_and_trains_below_it():
+    X = load_digits().data / 16.0
+    pca = PCA(n_components=4).fit(X)
+    mse_pca = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    untrained = AutoencoderReducer(n_components=4, hidden_layer_sizes=(64,), max_epochs=1, learning_rate=1e-9,
+                                   random_state=0).fit(X)
+    assert np.mean((untrained.reconstruct(X) - X) ** 2) == pytest.approx(mse_pca, rel=0.02)
+    trained = AutoencoderReducer(n_components=4, hidden_layer_sizes=(64,), max_epochs=8, random_state=0).fit(X)
+    assert np.mean((trained.reconstruct(X) - X) ** 2) < 0.9 * mse_pca  # measured: 0.82
+
+
+def test_the_structure_term_does_not_start_at_pca():
+    r = _fast(max_epochs=1).fit(_manifold(100))
+    assert r.structure_weight_ > 0 and not r.model_.pca_start
+
+
+def test_fit_on_a_time_budget_ends_on_time_and_says_so():
+    r = _fast(max_epochs=10**6, max_time=1.0, structure_weight=0, early_stopping=False).fit(_manifold(400))
+    assert r.history_.stopped_on_time and 1 <= r.n_iter_ < 10**6
+    assert set(r.timings_) == {"scaling", "basis", "network"}
+    assert r.timings_["network"] < 30  # ended near its budget, not after a million epochs
+
+
+def test_front_end_model_saves_and_loads_to_the_same_outputs(tmp_path):
+    import aekit
+
+    X = load_digits().data[:300] / 16.0
+    r = AutoencoderReducer(n_components=3, hidden_layer_sizes=(16,), max_epochs=2, structure_weight=0,
+                           random_state=0).fit(X)
+    r.save(tmp_path / "m")
+    back = aekit.load(tmp_path / "m")
+    assert back.n_basis_ == r.n_basis_
+    np.testing.assert_array_equal(back.transform(X), r.transform(X))
+    np.testing.assert_array_equal(back.reconstruct(X), r.reconstruct(X))

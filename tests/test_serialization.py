@@ -96,7 +96,8 @@ def test_config_json_is_plain_readable_json(saved_dir):
     assert config["params"]["hidden_layer_sizes"] == [8]
     tensors = load_file(str(saved_dir / WEIGHTS_FILE))
     assert {"center", "scale"} <= set(tensors)
-    assert any(k.startswith("model.encoder.") for k in tensors)
+    assert any(k.startswith("model.net.encoder.") for k in tensors)  # the network in its PCA front end
+    assert {"model.axes", "model.mean"} <= set(tensors)  # the front end's basis lives in the weights file
 
 
 def test_module_level_save_function(fitted, tmp_path):
@@ -241,7 +242,7 @@ def test_unknown_class_name(model_copy, name):
     [
         lambda c: c["params"].update(evil_param=1),
         lambda c: c["state"].pop("network"),
-        lambda c: c["state"]["network"]["config"]["encoder"].update(type="os.system"),
+        lambda c: c["state"]["network"]["config"]["net"]["config"]["encoder"].update(type="os.system"),
         lambda c: c["state"].update(n_features_in_=7),
         lambda c: c.update(params=[]),
         lambda c: c.update(state="not a dict"),

@@ -19,10 +19,16 @@ Layers (:mod:`aekit.blocks.layers`):
 - :class:`ConvClassifier`: a small convolutional classifier, for latent feature maps (a latent
   discriminator) or for images.
 
+Front end (:mod:`aekit.blocks.frontend`):
+
+- :class:`PCAFrontEnd`: a dense autoencoder that works in a frozen PCA basis of its input
+  (:func:`fit_pca_basis`, :func:`choose_n_basis`), starts as PCA and trains only upwards from it.
+
 The tools' own networks live beside them in this package and are registered the same way.
 """
 
 from .fader import FaderNetwork
+from .frontend import PCAFrontEnd, choose_n_basis, fit_pca_basis
 from .layers import (
     ACTIVATIONS,
     Autoencoder,
@@ -60,14 +66,17 @@ __all__ = [
     "DenseEncoder",
     "EmbeddingNet",
     "FaderNetwork",
+    "PCAFrontEnd",
     "ScaledAutoencoder",
     "TextAENet",
     "UNet",
     "build",
     "build_module",
     "check_spec_against_weights",
+    "choose_n_basis",
     "count_weights",
     "dense_weight_count",
+    "fit_pca_basis",
     "make_activation",
     "pad_to_multiple",
     "register_network",

@@ -414,9 +414,12 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path):
 
 
 def test_fit_resumes_from_its_checkpoint(tmp_path):
-    """A run stopped after 3 of 8 epochs and resumed ends bit-identical to the uninterrupted one."""
+    """A run stopped after 3 of 8 epochs and resumed ends bit-identical to the uninterrupted one.
+    (A constant rate: then a 3-epoch run is the first 3 epochs of an 8-epoch one. Under one-cycle,
+    resuming a killed run is tested in test_training and test_kill_resume.)"""
     X = _walkthrough_X(20)
-    params = dict(vocab_size=20, hidden=(4,), dropout=0.3, batch_size=4, random_state=0)  # dropout: the RNG too
+    params = dict(vocab_size=20, hidden=(4,), dropout=0.3, batch_size=4, random_state=0,  # dropout: the RNG too
+                  lr_schedule="constant")
     full = EmbeddingClassifier(**params, checkpoint=str(tmp_path / "full.ckpt"))
     full.fit(X, LABELS, epochs=8, validation_split=0.25)
     ckpt = str(tmp_path / "part.ckpt")

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from ._base import AekitEstimator, training_constraints
 from ._validation import Interval, IntSequence, Options, check_array_stack, check_finite
-from .blocks import Autoencoder, ScaledAutoencoder, UNet
+from .blocks import Autoencoder, PCAFrontEnd, ScaledAutoencoder, UNet, choose_n_basis, fit_pca_basis
 from .images import from_unit_float, to_unit_float
 from .noise import NOISE_KINDS
 from .serialization import load as _load
@@ -496,10 +496,25 @@ class DenoisingAutoencoder(AekitEstimator):
     image_shape : tuple or None
         ``(H, W)`` or ``(H, W, C)`` of flat rows that are images (e.g. ``(28, 28)`` for MNIST).
     hidden_layer_sizes, n_components : dense architecture (the bottleneck is ``n_components``).
+    pca_components : int, "auto" or None, default "auto"
+        Dense architecture: the PCA front end of :class:`aekit.AutoencoderReducer` (the network
+        works on the coordinates along the clean data's top principal axes and starts as PCA
+        denoising, ``pca_start``). The noisy input is projected onto the axes, which already
+        removes the noise outside them; the loss counts the clean rows' part outside the axes
+        exactly. None: the network sees every feature.
+    pca_start : bool, default True
+        See :class:`aekit.AutoencoderReducer`.
     channels : tuple of int, default (32, 64)
         Convolutional architecture: features per stage, each halving the resolution.
-    max_epochs, batch_size, learning_rate, validation_split, early_stopping, patience,
-    precision, device, random_state, verbose, checkpoint : as in :class:`aekit.AutoencoderReducer`.
+    max_epochs : int, default 10
+    batch_size : int, default 128
+    learning_rate : float, default 2e-3
+        The peak of the one-cycle schedule (see :class:`aekit.AutoencoderReducer`).
+    lr_schedule : {"onecycle", "cosine", "constant"}, default "onecycle"
+    max_time : float or None, default None
+        Seconds of training; the schedule is planned to end on time.
+    validation_split, early_stopping, patience, precision, device, random_state, verbose,
+    checkpoint : as in :class:`aekit.AutoencoderReducer`.
 
     Attributes
     ----------
@@ -532,17 +547,19 @@ class DenoisingAutoencoder(AekitEstimator):
         "image_shape": [None, IntSequence(1, min_len=2, max_len=3, allow_int=False)],
         "hidden_layer_sizes": [IntSequence(1, allow_int=False)],
         "n_components": [Interval(int, 1, None)],
+        "pca_components": [Options("auto"), Interval(int, 1, None), None],
+        "pca_start": ["boolean"],
         "channels": [IntSequence(1, min_len=1, allow_int=False)],
-        **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
-                               "patience", "precision", "random_state", "verbose", "checkpoint"),
+        **training_constraints("max_epochs", "batch_size", "learning_rate", "lr_schedule", "max_time",
+                               "validation_split", "early_stopping", "patience", "precision", "random_state",
+                               "verbose", "checkpoint"),
     }
-    _train_defaults = {"lr_schedule": "cosine"}
 
     def __init__(self, noise="gaussian", noise_level=0.5, clip="auto", architecture="auto",
-                 image_shape=None, hidden_layer_sizes=(256, 128), n_components=64, channels=(32, 64),
-                 max_epochs=30, batch_size=128, learning_rate=1e-3, validation_split=0.1,
-                 early_stopping=True, patience=5, precision="auto", device="auto",
-                 random_state=None, verbose=0, checkpoint=None):
+                 image_shape=None, hidden_layer_sizes=(256, 128), n_components=64, pca_components="auto",
+                 pca_start=True, channels=(32, 64), max_epochs=10, batch_size=128, learning_rate=2e-3,
+                 lr_schedule="onecycle", max_time=None, validation_split=0.1, early_stopping=True, patience=4,
+                 precision="auto", device="auto", random_state=None, verbose=0, checkpoint=None):
         self.noise = noise
         self.noise_level = noise_level
         self.clip = clip
@@ -550,10 +567,14 @@ class DenoisingAutoencoder(AekitEstimator):
         self.image_shape = image_shape
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_components = n_components
+        self.pca_components = pca_components
+        self.pca_start = pca_start
         self.channels = channels
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.max_time = max_time
         self.validation_split = validation_split
         self.early_stopping = early_stopping
         self.patience = patience
@@ -585,12 +606,16 @@ class DenoisingAutoencoder(AekitEstimator):
         c = shape[2] if len(shape) == 3 else 1
         return (c, h, w)
 
-    def _make_network(self, chw, center: float, scale: float):
-        """A builder (for the base) of the network of these parameters for ``chw`` images, or rows."""
+    def _make_network(self, chw, center: float, scale: float, n_basis: int | None = None):
+        """A builder (for the base) of the network of these parameters for ``chw`` images, or rows
+        (in a PCA front end of ``n_basis`` axes when that is given)."""
         def make():
-            if chw is None:
-                net = Autoencoder.dense(int(np.prod(self.input_shape_)), tuple(self.hidden_layer_sizes),
-                                        int(self.n_components))
+            n_features, d = int(np.prod(self.input_shape_)), int(self.n_components)
+            if chw is None and n_basis is not None:
+                inner = Autoencoder.dense(n_basis, tuple(self.hidden_layer_sizes), d)
+                net = PCAFrontEnd(inner, n_features, n_basis, d, self.pca_start and d <= n_basis)
+            elif chw is None:
+                net = Autoencoder.dense(n_features, tuple(self.hidden_layer_sizes), d)
             else:
                 net = Autoencoder.conv(chw[0], tuple(self.channels))
             return ScaledAutoencoder(net, center, scale, chw)
@@ -613,12 +638,29 @@ class DenoisingAutoencoder(AekitEstimator):
         self.clip_ = bool(in_unit) if self.clip == "auto" else bool(self.clip)
         center, scale = float(X.mean()), float(X.std()) or 1.0
         seed = self._draw_seed()
-        network = self._build_network(self._make_network(chw, center, scale), seed, data_bytes=X.nbytes,
+        basis = None
+        if chw is None and self.pca_components is not None:  # the front end's basis, of the scaled clean rows
+            mean, axes, var, total = fit_pca_basis((X.reshape(len(X), -1) - center) / scale, seed)
+            k = (choose_n_basis(var, int(self.n_components), total) if self.pca_components == "auto"
+                 else int(self.pca_components))
+            basis = (mean, axes, var, max(1, min(k, len(var))))
+        network = self._build_network(self._make_network(chw, center, scale, basis and basis[3]), seed,
+                                      data_bytes=X.nbytes,
                                       fix="Use smaller hidden_layer_sizes or channels, or fit on a subset of the rows.")
         corrupt = _corrupt(self.noise, float(self.noise_level), self.clip_)
+        if basis is not None:
+            network.net.set_basis(*basis[:3]).start_at_pca()
 
         def loss_fn(model, batch):
             (clean,) = batch
+            if isinstance(model.net, PCAFrontEnd):
+                # The noisy rows enter through the (frozen) basis; the clean ones are scored by
+                # their coordinates and what lies outside the basis, which is the exact MSE.
+                fe = model.net
+                with torch.no_grad():
+                    p_noisy, _ = fe.project((corrupt(clean) - model.center) / model.scale)
+                    p_clean, residual = fe.project((clean - model.center) / model.scale)
+                return fe.reconstruction_loss(p_clean, residual, fe.decode_basis(fe.encode_basis(p_noisy)))
             pred = model(corrupt(clean))
             return F.mse_loss(pred.float(), clean) / (scale * scale)
 

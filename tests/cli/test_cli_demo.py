@@ -83,6 +83,7 @@ def test_demo_has_the_text_section(quick_report):
     # the supervised ones beat always answering the majority class ("fresh", 58% of the reviews)
     assert acc["TF-IDF 1-2-grams + logistic regression"] > 0.6
     assert acc["EmbeddingClassifier (mean of 64-d word vectors)"] > 0.6
-    # the training labels make the quick (3-epoch) embedding separate the classes better
+    # the training labels make the quick (5-epoch) embedding separate the classes better (3 epochs are too
+    # few: the unsupervised embedding starts at LSA, and measured 0.648 against 0.642 for the labelled one)
     semi = acc["TextAutoencoder 64-d, semi-supervised + logistic regression"]
     assert semi > 0.6 and semi > acc["TextAutoencoder 64-d + logistic regression"]

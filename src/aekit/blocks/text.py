@@ -90,12 +90,17 @@ class TextAENet(nn.Module):
     (row ``i`` of its weight is column ``i`` of the Linear's), so that a document costs as many
     rows as it has distinct words instead of a dense ``n_words``-wide product. With
     ``n_classes``, a linear ``label_head`` reads the labels from z (semi-supervised fitting).
+
+    With ``lsa``, a linear path from the words straight to z is added (``lsa_words``, also an
+    ``EmbeddingBag``): the estimator starts it at the truncated-SVD (LSA) basis of the TF-IDF
+    rows and the non-linear path at zero, so that before training z *is* the LSA embedding.
     """
 
-    def __init__(self, n_words: int, hidden: int, n_components: int, n_classes: int = 0):
+    def __init__(self, n_words: int, hidden: int, n_components: int, n_classes: int = 0, lsa: bool = False):
         super().__init__()
         self.config = {"n_words": int(n_words), "hidden": int(hidden), "n_components": int(n_components),
-                       "n_classes": int(n_classes)}
+                       "n_classes": int(n_classes), "lsa": bool(lsa)}
+        self.lsa_words = nn.EmbeddingBag(n_words, n_components, mode="sum") if lsa else None
         self.words = nn.EmbeddingBag(n_words, hidden, mode="sum")
         self.bias = nn.Parameter(torch.zeros(hidden))
         self.to_latent = nn.Linear(hidden, n_components)
@@ -106,4 +111,16 @@ class TextAENet(nn.Module):
 
     def encode(self, indices: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         h = self.words(indices, offsets, per_sample_weights=weights) + self.bias
-        return self.to_latent(F.relu(h))
+        z = self.to_latent(F.relu(h))
+        if self.lsa_words is not None:
+            z = z + self.lsa_words(indices, offsets, per_sample_weights=weights)
+        return z
+
+    @torch.no_grad()
+    def start_at_lsa(self, components: torch.Tensor, scale: float) -> TextAENet:
+        """Set the linear path to the LSA basis ``components`` (n_components x n_words, rows =
+        axes) times ``scale`` and zero the last layer of the non-linear one."""
+        self.lsa_words.weight.copy_(components.T * scale)
+        self.to_latent.weight.zero_()
+        self.to_latent.bias.zero_()
+        return self

@@ -90,6 +90,20 @@ class _TextAELoss:
                 {"reconstruction": reconstruction.detach(), "label_loss": label_loss.detach()})
 
 
+def _lsa_basis(X, n_components: int, seed: int) -> tuple[torch.Tensor, float]:
+    """The truncated-SVD (LSA) axes of the TF-IDF rows ``X``, and the factor that gives their
+    coordinates unit mean square (the scale a default-initialised decoder expects)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    k = max(1, min(n_components, X.shape[1] - 1, X.shape[0] - 1))
+    svd = TruncatedSVD(k, random_state=seed)
+    Z = svd.fit_transform(X)
+    axes = np.zeros((n_components, X.shape[1]), dtype=np.float32)
+    axes[:k] = svd.components_
+    scale = 1.0 / max(float(np.sqrt(np.mean(Z.astype(np.float64) ** 2))), 1e-12)
+    return torch.from_numpy(axes), scale
+
+
 def _is_unlabelled(value) -> bool:
     if value is None:
         return True
@@ -176,6 +190,14 @@ class TextAutoencoder(AekitEstimator):
         movie reviews (64-d, labels of the 80% training split, ``benchmarks/text.py``) a
         logistic regression on the embeddings reached 0.78 accuracy, against 0.69 without
         labels; weights from 0.3 to 3 gave much the same.
+    lsa_start : bool, default True
+        Start the embedding at LSA: a linear path from the words to the embedding is added,
+        set to the truncated-SVD basis of the TF-IDF rows, and the non-linear path starts at
+        zero, so before training the embedding *is* the LSA embedding (up to one scale) and
+        training moves it on from there. On the movie reviews (64-d, 15 epochs, no labels,
+        ``benchmarks/text.py --lsa-start``) logistic regression on the embeddings reached
+        0.709 with it and 0.690 without (LSA-64 alone: 0.653); with the training rows' labels
+        0.778 and 0.777.
     max_epochs : int, default 30
     batch_size : int, default 256
     learning_rate : float, default 2e-3
@@ -249,6 +271,7 @@ class TextAutoencoder(AekitEstimator):
         "input_dropout": [Interval(float, 0, 1, closed="left")],
         "loss": [Options(*LOSSES)],
         "label_weight": [Interval(float, 0, None)],
+        "lsa_start": ["boolean"],
         **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
                                "patience", "random_state", "verbose", "checkpoint"),
     }
@@ -265,6 +288,7 @@ class TextAutoencoder(AekitEstimator):
         input_dropout=0.75,
         loss="softmax",
         label_weight=1.0,
+        lsa_start=True,
         max_epochs=30,
         batch_size=256,
         learning_rate=2e-3,
@@ -284,6 +308,7 @@ class TextAutoencoder(AekitEstimator):
         self.input_dropout = input_dropout
         self.loss = loss
         self.label_weight = label_weight
+        self.lsa_start = lsa_start
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -361,7 +386,10 @@ class TextAutoencoder(AekitEstimator):
         seed = self._draw_seed()
         n_words, hidden, k = len(self.vocabulary_), int(self.hidden), int(self.n_components)
         n_classes = len(classes) if classes is not None else 0
-        network = self._build_network(lambda: TextAENet(n_words, hidden, k, n_classes), seed, fix=_MEMORY_FIX)
+        network = self._build_network(lambda: TextAENet(n_words, hidden, k, n_classes, self.lsa_start), seed,
+                                      fix=_MEMORY_FIX)
+        if self.lsa_start:
+            network.start_at_lsa(*_lsa_basis(X, k, seed))
         self.classes_ = classes
         split = float(self.validation_split) if len(texts) >= 20 else 0.0
         loss = _TextAELoss(X, float(self.input_dropout), self.loss, float(self.label_weight))
@@ -522,7 +550,9 @@ class TextAutoencoder(AekitEstimator):
             raise ValueError("'classes' must be a list of two or more labels")
         expected = {"n_words": len(vocab), "hidden": int(self.hidden), "n_components": int(self.n_components),
                     "n_classes": 0 if classes is None else len(classes)}
-        if self.model_.config != expected:
+        # files written before the LSA start have no "lsa" entry (and no LSA path): they were fitted without
+        self.lsa_start = bool(self.model_.config.get("lsa", False))
+        if {k: v for k, v in self.model_.config.items() if k != "lsa"} != expected:
             raise ValueError("the network's config does not match the parameters (hidden, n_components), "
                              "the vocabulary and the classes")
         self.vectorizer_ = self._vectorizer(vocabulary={w: i for i, w in enumerate(vocab)})

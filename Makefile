@@ -57,12 +57,14 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/train_speed.py
 
-# Keras 3 + TensorFlow for the speed comparison, in their own venv: never in aekit's environment.
+# Keras 3 + TensorFlow for the speed and time-to-quality comparisons, in their own venv: never in
+# aekit's environment.
 KERAS_VENV := .venv-keras
 bench-keras: setup
 	@test -x $(KERAS_VENV)/bin/python || $(PYTHON) -m venv $(KERAS_VENV)
 	$(KERAS_VENV)/bin/python -m pip --disable-pip-version-check install -q "tensorflow-cpu==2.21.0" "keras==3.15.1"
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/time_to_quality.py
 
 clean:
 	rm -rf $(VENV) report .pytest_cache

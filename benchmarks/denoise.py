@@ -19,6 +19,7 @@ blur and PCA projection (64 components fitted on the clean training digits).
 
     .venv/bin/python benchmarks/denoise.py            # about 15 minutes on 2 cores
     .venv/bin/python benchmarks/denoise.py --quick    # camera only, sigma 25, no MNIST
+    .venv/bin/python benchmarks/denoise.py --mnist-only   # only MNIST (denoise_mnist.json)
 
 Writes ``benchmarks/results/denoise.json`` and ``benchmarks/results/denoise_crops.png``.
 """
@@ -177,8 +178,15 @@ def main():
     ap.add_argument("--quick", action="store_true", help="camera only at sigma 25, no colour, no MNIST")
     ap.add_argument("--mnist-epochs", type=int, default=10)
     ap.add_argument("--no-mnist", action="store_true")
+    ap.add_argument("--mnist-only", action="store_true",
+                    help="only the MNIST section, written to denoise_mnist.json (about 6 minutes)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.mnist_only:
+        path = write_result("denoise_mnist", {"mnist": mnist_section(args.mnist_epochs, args.seed),
+                                              "torch_threads": torch.get_num_threads()})
+        print(f"wrote {path}")
+        return
 
     model = Denoiser.pretrained()
     test = load_denoising_images("test")

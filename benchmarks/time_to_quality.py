@@ -50,7 +50,8 @@ BUDGETS = (3, 10, 30)
 KERAS_PY = Path(__file__).resolve().parents[1] / ".venv-keras" / "bin" / "python"
 
 
-def keras_curve(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict | None:
+def keras_curve(X: np.ndarray, Xt: np.ndarray, epochs: int, curve: bool = True) -> dict | None:
+    """Keras 3 in its own venv; with ``curve`` the test MSE after every epoch (outside the clock)."""
     if not KERAS_PY.exists():
         print("Keras: .venv-keras missing (make bench-keras sets it up); skipped", flush=True)
         return None
@@ -58,12 +59,13 @@ def keras_curve(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict | None:
         np.save(f"{tmp}/x.npy", X)
         np.save(f"{tmp}/xt.npy", Xt)
         out = subprocess.run([str(KERAS_PY), str(Path(__file__).with_name("keras_baseline.py")), "--train",
-                              f"{tmp}/x.npy", "--test", f"{tmp}/xt.npy", "--epochs", str(epochs), "--curve"],
+                              f"{tmp}/x.npy", "--test", f"{tmp}/xt.npy", "--epochs", str(epochs),
+                              *(["--curve"] if curve else [])],
                              capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def torch_curve(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:
+def torch_curve(X: np.ndarray, Xt: np.ndarray, epochs: int, verbose: bool = True) -> dict:
     """Keras' recipe in a hand-written PyTorch loop; test MSE after each epoch (not timed)."""
     torch.manual_seed(0)
     Xtr, Xte = torch.from_numpy(X), torch.from_numpy(Xt)
@@ -88,7 +90,8 @@ def torch_curve(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:
         with torch.no_grad():
             mse = float(F.mse_loss(model(Xte), Xte))
         curve.append({"epoch": epoch + 1, "seconds": round(seconds, 2), "test_mse": round(mse, 6)})
-        print(f"  plain PyTorch epoch {epoch + 1}: {seconds:.1f} s, test MSE {mse:.5f}", flush=True)
+        if verbose:
+            print(f"  plain PyTorch epoch {epoch + 1}: {seconds:.1f} s, test MSE {mse:.5f}", flush=True)
     return {"method": "plain PyTorch loop (Keras' recipe)", "curve": curve}
 
 

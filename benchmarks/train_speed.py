@@ -21,11 +21,7 @@ rows (``--bf16-rows``) so that the benchmark still ends in reasonable time.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -100,47 +96,21 @@ def compile_comparison(X: torch.Tensor, rows: int = 30_000) -> dict:
             "compiled_vs_eager": round(compiled_sps / eager_sps, 3)}
 
 
-KERAS_PY = Path(__file__).resolve().parents[1] / ".venv-keras" / "bin" / "python"
-
-
 def keras_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict | None:
-    if not KERAS_PY.exists():
-        print("Keras: .venv-keras missing (make bench-keras sets it up); skipped", flush=True)
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        np.save(f"{tmp}/x.npy", X)
-        np.save(f"{tmp}/xt.npy", Xt)
-        out = subprocess.run([str(KERAS_PY), str(Path(__file__).with_name("keras_baseline.py")),
-                              "--train", f"{tmp}/x.npy", "--test", f"{tmp}/xt.npy", "--epochs", str(epochs)],
-                             capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """Keras 3 in its own venv (``benchmarks/keras_baseline.py``), or None when it is missing."""
+    from time_to_quality import keras_curve
+
+    return keras_curve(X, Xt, epochs, curve=False)
 
 
 def torch_plain_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:
-    """The loop a user would write by hand: shuffle, slice, forward, MSE, backward, Adam step."""
-    torch.manual_seed(0)
-    Xtr, Xte = torch.from_numpy(X), torch.from_numpy(Xt)
-    model = Autoencoder.dense(X.shape[1], HIDDEN, LATENT)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    """The loop a user would write by hand (``time_to_quality.torch_curve``: shuffle, slice,
+    forward, MSE, backward, Adam step), timed over ``epochs``; test MSE at the end."""
+    from time_to_quality import torch_curve
 
-    def epoch_pass(rows):
-        perm = torch.randperm(len(rows))
-        for i in range(0, len(rows), BATCH):
-            xb = rows[perm[i:i + BATCH]]
-            loss = F.mse_loss(model(xb), xb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-    epoch_pass(Xtr[: BATCH * 4])  # warm-up, as for the others
-    t0 = time.perf_counter()
-    for _ in range(epochs):
-        epoch_pass(Xtr)
-    seconds = time.perf_counter() - t0
-    with torch.no_grad():
-        mse = float(F.mse_loss(model(Xte), Xte))
-    return {"method": "plain PyTorch fp32 loop", "epochs": epochs, "seconds": round(seconds, 2),
-            "samples_per_s": round(len(X) * epochs / seconds), "test_mse": round(mse, 5)}
+    last = torch_curve(X, Xt, epochs, verbose=False)["curve"][-1]
+    return {"method": "plain PyTorch fp32 loop", "epochs": epochs, "seconds": last["seconds"],
+            "samples_per_s": round(len(X) * epochs / last["seconds"]), "test_mse": round(last["test_mse"], 5)}
 
 
 def aekit_run(X: np.ndarray, Xt: np.ndarray, epochs: int) -> dict:

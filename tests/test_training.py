@@ -435,6 +435,20 @@ class _Killed(KeyboardInterrupt):
     pass
 
 
+def _mse_killed_at_step(kill_at: int):
+    """``mse`` that raises :class:`_Killed` in training step ``kill_at`` (1-based), like a SIGKILL."""
+    calls = {"train": 0}
+
+    def killing_mse(model, batch):
+        if model.training:
+            calls["train"] += 1
+            if calls["train"] == kill_at:
+                raise _Killed
+        return mse(model, batch)
+
+    return killing_mse
+
+
 @pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
 def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path, schedule):
     X = _data()
@@ -451,15 +465,7 @@ def test_killed_run_resumes_to_the_same_weights_as_an_uninterrupted_one(tmp_path
 
     # B: killed in the middle of epoch 4, after epoch 3's checkpoint was written
     steps_per_epoch = math.ceil((N - round(N * 0.1)) / bs)
-    kill_at = 3 * steps_per_epoch + 2
-    calls = {"train": 0}
-
-    def killing_mse(model, batch):
-        if model.training:
-            calls["train"] += 1
-            if calls["train"] == kill_at:
-                raise _Killed
-        return mse(model, batch)
+    killing_mse = _mse_killed_at_step(3 * steps_per_epoch + 2)
 
     ckpt = tmp_path / "b.ckpt"
     with pytest.raises(_Killed):
@@ -491,15 +497,7 @@ def test_a_run_killed_while_annealing_after_early_stopping_resumes_to_the_same_w
     a = _model()
     ha = train(a, mse, X, cfg(tmp_path / "a.ckpt"))
     assert len(ha.epoch) == 2 and ha.stopped_early
-    calls = {"train": 0}
-    kill_at = math.ceil((N - round(N * 0.1)) / 64) + 2
-
-    def killing_mse(model, batch):
-        if model.training:
-            calls["train"] += 1
-            if calls["train"] == kill_at:
-                raise _Killed
-        return mse(model, batch)
+    killing_mse = _mse_killed_at_step(math.ceil((N - round(N * 0.1)) / 64) + 2)
 
     ckpt = tmp_path / "b.ckpt"
     with pytest.raises(_Killed):

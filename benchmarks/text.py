@@ -63,11 +63,16 @@ def main():
     ap.add_argument("--lsa-start", action="store_true",
                     help="only LSA-64 and the unsupervised 64-d TextAutoencoder with and without its LSA start "
                          "(writes text_lsa_start.json)")
+    ap.add_argument("--with-plots", action="store_true",
+                    help="with --lsa-start: the three-class task of the same file (fresh, rotten, plot summary; "
+                         "writes text_lsa_start_plots.json)")
     args = ap.parse_args()
+    if args.with_plots and not args.lsa_start:
+        ap.error("--with-plots goes with --lsa-start")
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=FutureWarning)
 
-    texts, y = load_movie_reviews()
+    texts, y = load_movie_reviews(include_plots=args.with_plots)
     idx = np.arange(len(texts))
     tr, te = train_test_split(idx, test_size=0.2, stratify=y, random_state=0)
     t_train, t_test = [texts[i] for i in tr], [texts[i] for i in te]
@@ -110,8 +115,9 @@ def main():
                 record(f"TextAutoencoder 64, {kind}, lsa_start={lsa_start} + LR", 64, time.perf_counter() - t0,
                        lr.predict(Z[te]), C=lr.C, epochs=tae.n_iter_,
                        labels="train rows" if labels is not None else "none")
-        path = write_result("text_lsa_start", {
-            "data": "movie reviews (Rotten Tomatoes sentences, 12,808)",
+        path = write_result("text_lsa_start_plots" if args.with_plots else "text_lsa_start", {
+            "data": ("Rotten Tomatoes: 12,808 review sentences (fresh / rotten) and 1,097 plot summaries, "
+                     "three classes" if args.with_plots else "movie reviews (Rotten Tomatoes sentences, 12,808)"),
             "split": "train_test_split(test_size=0.2, stratify=y, random_state=0)",
             "threads": torch.get_num_threads(), "tae_epochs": args.tae_epochs, "results": rows})
         print(f"wrote {path}")

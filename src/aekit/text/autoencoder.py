@@ -199,6 +199,10 @@ class TextAutoencoder(AekitEstimator):
         0.709 with it and 0.690 without (LSA-64 alone: 0.653); with the training rows' labels
         0.778 and 0.777. On the three-class task with the plot summaries (``--with-plots``):
         0.739 and 0.714 without labels (LSA-64: 0.672), 0.787 and 0.790 with them.
+        For word vectors (:meth:`EmbeddingClassifier.from_text_autoencoder`) prefer
+        ``lsa_start=False``: a classifier started from the unsupervised 1-3-gram autoencoder's
+        vectors scored 0.798 with the LSA start and 0.807 without (two runs of
+        ``benchmarks/text.py``).
     max_epochs : int, default 30
     batch_size : int, default 256
     learning_rate : float, default 2e-3

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from ._base import AekitEstimator, training_constraints
 from ._validation import Interval, IntSequence, Options, check_array_stack, check_finite
-from .blocks import Autoencoder, PCAFrontEnd, ScaledAutoencoder, UNet, choose_n_basis, fit_pca_basis
+from .blocks import Autoencoder, PCAFrontEnd, ScaledAutoencoder, UNet, fit_front_end_basis
 from .images import from_unit_float, to_unit_float
 from .noise import NOISE_KINDS
 from .serialization import load as _load
@@ -640,10 +640,8 @@ class DenoisingAutoencoder(AekitEstimator):
         seed = self._draw_seed()
         basis = None
         if chw is None and self.pca_components is not None:  # the front end's basis, of the scaled clean rows
-            mean, axes, var, total = fit_pca_basis((X.reshape(len(X), -1) - center) / scale, seed)
-            k = (choose_n_basis(var, int(self.n_components), total) if self.pca_components == "auto"
-                 else int(self.pca_components))
-            basis = (mean, axes, var, max(1, min(k, len(var))))
+            basis = fit_front_end_basis((X.reshape(len(X), -1) - center) / scale, int(self.n_components),
+                                        self.pca_components, seed)
         network = self._build_network(self._make_network(chw, center, scale, basis and basis[3]), seed,
                                       data_bytes=X.nbytes,
                                       fix="Use smaller hidden_layer_sizes or channels, or fit on a subset of the rows.")
@@ -660,7 +658,7 @@ class DenoisingAutoencoder(AekitEstimator):
                 with torch.no_grad():
                     p_noisy, _ = fe.project((corrupt(clean) - model.center) / model.scale)
                     p_clean, residual = fe.project((clean - model.center) / model.scale)
-                return fe.reconstruction_loss(p_clean, residual, fe.decode_basis(fe.encode_basis(p_noisy)))
+                return fe.basis_loss(p_clean, residual, p_noisy)
             pred = model(corrupt(clean))
             return F.mse_loss(pred.float(), clean) / (scale * scale)
 

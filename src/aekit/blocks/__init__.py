@@ -28,7 +28,7 @@ The tools' own networks live beside them in this package and are registered the 
 """
 
 from .fader import FaderNetwork
-from .frontend import PCAFrontEnd, choose_n_basis, fit_pca_basis
+from .frontend import PCAFrontEnd, choose_n_basis, fit_front_end_basis, fit_pca_basis
 from .layers import (
     ACTIVATIONS,
     Autoencoder,
@@ -76,6 +76,7 @@ __all__ = [
     "choose_n_basis",
     "count_weights",
     "dense_weight_count",
+    "fit_front_end_basis",
     "fit_pca_basis",
     "make_activation",
     "pad_to_multiple",

@@ -22,7 +22,8 @@ How ``k`` is chosen (:func:`choose_n_basis`): the basis keeps enough axes that w
 is at most ``BASIS_RESIDUAL_FRACTION`` of what PCA with ``n_components`` axes leaves out. The
 network's error can only fall to the basis' residual, and a non-linear ``n_components``-code
 autoencoder ends at a fraction of PCA-``n_components``' error, so the basis must leave out much
-less than that; measured on MNIST (``benchmarks/time_to_quality.py``), a tenth was enough.
+less than that. A tenth is the rule ``benchmarks/time_to_quality.py`` and ``benchmarks/recipes.py``
+measured on MNIST.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from torch import nn
 
 from .registry import build, register_network, spec_of
 
-__all__ = ["BASIS_RESIDUAL_FRACTION", "PCAFrontEnd", "choose_n_basis", "fit_pca_basis", "sample_rows"]
+__all__ = ["BASIS_RESIDUAL_FRACTION", "PCAFrontEnd", "choose_n_basis", "fit_front_end_basis", "fit_pca_basis",
+           "sample_rows"]
 
 #: The basis may leave out at most this fraction of the variance that PCA with ``n_components``
 #: axes leaves out (see :func:`choose_n_basis`).
 BASIS_RESIDUAL_FRACTION = 0.1
-#: Rows the basis is computed from: a random sample above this many (the covariance of 20,000
-#: rows pins the top axes of MNIST as well as all 60,000 do, in a third of the time).
+#: Rows the basis is computed from: a random sample above this many.
 BASIS_SAMPLE_ROWS = 20_000
 
 
@@ -115,6 +116,15 @@ def choose_n_basis(variances: np.ndarray, n_components: int, total_variance: flo
     allowed = fraction * max(left[d], 0.0)
     k = int(np.argmax(left <= allowed + 1e-12 * max(total, 1e-300))) if np.any(left <= allowed) else len(var)
     return max(k, d)
+
+
+def fit_front_end_basis(X, n_components: int, pca_components, seed: int):
+    """``(mean, axes, variances, n_basis)`` for a front end on the (scaled) rows ``X``:
+    ``pca_components`` axes, or :func:`choose_n_basis`'s number for ``"auto"``, at most the
+    number of features."""
+    mean, axes, var, total = fit_pca_basis(X, seed)
+    k = choose_n_basis(var, n_components, total) if pca_components == "auto" else int(pca_components)
+    return mean, axes, var, max(1, min(k, len(var)))
 
 
 @register_network
@@ -216,6 +226,11 @@ class PCAFrontEnd(nn.Module):
         if self.pca_start:
             q = q + nn.functional.pad(z, (0, self.n_basis - self.n_components))
         return q
+
+    def basis_loss(self, p: torch.Tensor, residual: torch.Tensor, p_in: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`reconstruction_loss` of the network's reconstruction of ``p_in`` (default ``p``:
+        a denoiser passes the noisy rows' coordinates) scored against the rows ``p``, ``residual``."""
+        return self.reconstruction_loss(p, residual, self.decode_basis(self.encode_basis(p if p_in is None else p_in)))
 
     def reconstruction_loss(self, p: torch.Tensor, residual: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
         """Mean squared error over the ``n_features`` of the rows whose coordinates are ``p`` and

@@ -68,9 +68,8 @@ class EmbeddingClassifier(AekitEstimator):
         50 Adam steps: with 1e-3 the classic eight-review example (``one_hot`` into 20 or 50,
         padded to 4) ends below 100% training accuracy for one seed in four or five in Keras'
         own network, and for about one in a hundred here (the padding row is fixed, see Notes),
-        the others passing by a hair; with 1e-2 every one of 300 seeds reached 100%. With the
-        default one-cycle schedule it is the peak rate (smallest margin of the 300 seeds 0.10;
-        0.34 with the rate held constant). On thousands of texts a few epochs are enough (see
+        the others passing by a hair; with 1e-2 every one of 300 seeds reached 100%, with the
+        default one-cycle schedule (where it is the peak rate) as with a constant one. On thousands of texts a few epochs are enough (see
         ``lr_schedule``); more overfit unless validation data and ``early_stopping=True`` stop them.
     lr_schedule : {"onecycle", "constant", "cosine"}, default "onecycle"
         "onecycle" warms up to ``learning_rate`` and anneals to zero at the end of ``fit``'s

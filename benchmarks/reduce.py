@@ -1,56 +1,59 @@
-"""Dimensionality reduction on MNIST: PCA, autoencoders and UMAP, all in one run.
+"""Dimensionality reduction on MNIST: aekit against PCA, umap-learn, openTSNE, PaCMAP and TorchDR, in one run.
 
 Protocol of the Parametric UMAP paper (Sainburg, McInnes & Gentner, 2021): MNIST train 60,000 /
-test 10,000, pixels in [0, 1]. For each method and each dimension (2 and 64):
+test 10,000, pixels in [0, 1]. For each method and dimension:
 
-- ``knn5``: 5-NN accuracy on the test embedding, the classifier fit on the train embedding;
-- ``trust5``: trustworthiness (k=5) of the first 10,000 train points;
-- ``test_mse``: test reconstruction MSE per pixel (UMAP through ``inverse_transform`` on the
-  first ``--inverse-rows`` test rows: it is slow; in 64-D it crashes, so none);
-- ``fit_s``: fit seconds; ``transform_per_s``: test samples encoded per second.
+- ``knn5``: 5-NN accuracy on the test embedding, the classifier fit on the train embedding
+  (test rows go through the method's ``transform``);
+- ``trust5``: trustworthiness (k=5) of the first 10,000 train rows;
+- ``test_mse``: test reconstruction MSE per pixel, where the method can invert (umap-learn's
+  ``inverse_transform`` on the first ``--inverse-rows`` test rows only: about a second each; in
+  64-D it triangulates the embedding and dies, so none);
+- ``fit_s``: fit seconds **from a cold process** -- every method runs in a fresh Python process,
+  so numba compilation (umap-learn, pynndescent, PaCMAP) and torch start-up count, as they do for
+  a user; ``fit_s_warm``: a second fit in the same process, for the methods whose first fit
+  compiles code (and aekit's), so both ways of timing are on record;
+- ``transform_per_s``: test rows embedded per second;
+- ``timings``: aekit's own split of its fit (scaling, basis, graph, layout, network).
 
-Methods: ``pca``; ``ae`` (``AutoencoderReducer(n_components, structure_weight=0)``, the plain
-autoencoder); ``aekit`` (``AutoencoderReducer(n_components)`` with its defaults, which turn the
-neighbour-graph term on for small ``n_components``); ``ae_structure`` (the neighbour-graph term
-forced on, for dimensions where the default leaves it off); ``umap`` (umap-learn, the ``bench``
-extra: ``pip install -e .[bench]``).
+Methods: ``pca``; ``ae`` (``AutoencoderReducer(structure_weight=0)``, the plain autoencoder);
+``aekit`` (the defaults); ``aekit_semi10`` (the defaults, ``fit(X, y)`` with 10% of the train
+labels and -1 elsewhere); ``umap`` / ``umap_semi10`` (umap-learn, the same labels with -1 for
+the rest); ``opentsne``; ``pacmap``; ``torchdr_umap`` (TorchDR's UMAP on the CPU). The baselines
+are the ``bench`` extra (``pip install -e .[bench]``); one that is not installed is reported as
+such in the JSON. The figure ``reduce_maps.png`` shows every method's 2-D map of the test rows.
 
-Both umap-learn and pynndescent (used by aekit's neighbour graph) compile numba code the first
-time they run in a process -- about a minute here. The script runs each once on 2,000 rows
-before timing anything, so fit times compare the algorithms, not the compiler.
-
-    .venv/bin/python benchmarks/reduce.py              # full run, writes benchmarks/results/reduce.json
-    .venv/bin/python benchmarks/reduce.py --quick      # 10k/2k rows, a smoke test (reduce_quick.json)
+    .venv/bin/python benchmarks/reduce.py              # writes benchmarks/results/reduce.json
+    .venv/bin/python benchmarks/reduce.py --quick      # 10k/2k rows, short training (reduce_quick.json)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
-from _common import write_result
-
-from aekit import AutoencoderReducer
-from aekit.datasets import load_mnist
-from aekit.metrics import knn_accuracy, reconstruction_mse, trustworthiness
 
 TRUST_ROWS = 10_000
 UMAP_INVERSE_MAX_DIMS = 8
+LABEL_FRACTION = 0.1
+CHILD_TIMEOUT_S = 1200
+METHODS_2D = ["pca", "ae", "aekit", "aekit_semi10", "umap", "umap_semi10", "opentsne", "pacmap", "torchdr_umap"]
+METHODS_64D = ["pca", "aekit", "umap"]
+WARM = {"aekit", "umap", "pacmap"}  # methods also timed on a second fit in the same process
+NEEDS = {"umap": "umap", "umap_semi10": "umap", "opentsne": "openTSNE", "pacmap": "pacmap", "torchdr_umap": "torchdr"}
 
 
-def warm_up(X: np.ndarray) -> None:
-    """Compile the numba code of pynndescent and umap-learn outside the timed sections."""
-    from pynndescent import NNDescent
-
-    _ = NNDescent(X[:2000], n_neighbors=15, random_state=0).neighbor_graph
-    try:
-        import umap
-    except ImportError:
-        return
-    r = umap.UMAP(n_epochs=5, random_state=0).fit(X[:2000])
-    r.transform(X[2000:2100])
-    r.inverse_transform(r.embedding_[:2])
+def partial_labels(y: np.ndarray) -> np.ndarray:
+    """The train labels with all but a random 10% replaced by -1 (the same rows for every method)."""
+    out = y.astype(np.int64).copy()
+    out[np.random.default_rng(0).random(len(y)) >= LABEL_FRACTION] = -1
+    return out
 
 
 def make(method: str, dims: int, quick: bool):
@@ -58,103 +61,187 @@ def make(method: str, dims: int, quick: bool):
         from sklearn.decomposition import PCA
 
         return PCA(dims, random_state=0)
-    if method == "umap":
+    if method.startswith("umap"):
         import umap
 
         return umap.UMAP(n_components=dims, random_state=None)  # None: umap's parallel (fast) path
+    if method == "opentsne":
+        from openTSNE import TSNE
+
+        return TSNE(n_components=dims, n_jobs=-1, random_state=0)
+    if method == "pacmap":
+        import pacmap
+
+        return pacmap.PaCMAP(n_components=dims, random_state=0, save_tree=True)
+    if method == "torchdr_umap":
+        from torchdr import UMAP
+
+        return UMAP(n_components=dims, device="cpu", random_state=0)  # its default k-NN backend: faiss
+    from aekit import AutoencoderReducer
+
     kwargs = {"random_state": 0}
     if quick:
         kwargs["max_epochs"] = 8
     if method == "ae":
         kwargs["structure_weight"] = 0.0
-    elif method == "ae_structure":
-        kwargs["structure_weight"] = 1.0
     return AutoencoderReducer(dims, **kwargs)
 
 
-def structure_by_default(dims: int) -> bool:
-    """Whether ``AutoencoderReducer(dims)`` turns the structure term on."""
-    return AutoencoderReducer(dims)._resolve_structure_weight() > 0
+def fit_embed(method: str, est, Xtr, y_fit):
+    """Fit; return the train embedding."""
+    if method == "opentsne":
+        est.embedding_ = est.fit(Xtr)
+        return np.asarray(est.embedding_)
+    if method == "pacmap":
+        return est.fit_transform(Xtr)
+    if method == "torchdr_umap":
+        import torch
+
+        return est.fit_transform(torch.from_numpy(Xtr)).detach().numpy()
+    if method.startswith("umap"):
+        est.fit(Xtr, y_fit)
+        return est.embedding_
+    est.fit(Xtr, y_fit) if y_fit is not None else est.fit(Xtr)
+    return est.transform(Xtr)
 
 
-def measure(method, dims, Xtr, ytr, Xte, yte, quick, inverse_rows):
+def transform(method: str, est, Xtr, Xte):
+    if method == "opentsne":
+        return np.asarray(est.embedding_.transform(Xte))
+    if method == "pacmap":
+        return est.transform(Xte, basis=Xtr)
+    if method == "torchdr_umap":
+        import torch
+
+        return est.transform(torch.from_numpy(Xte)).detach().numpy()
+    return est.transform(Xte)
+
+
+def child(method: str, dims: int, quick: bool, inverse_rows: int, out: Path) -> None:
+    """One method in this (fresh) process: fit cold, maybe fit again warm, measure, write ``out``."""
+    from aekit.datasets import load_mnist
+    from aekit.metrics import knn_accuracy, reconstruction_mse, trustworthiness
+
+    Xtr, ytr = load_mnist("train")
+    Xte, yte = load_mnist("test")
+    if quick:
+        Xtr, ytr, Xte, yte = Xtr[:10_000], ytr[:10_000], Xte[:2000], yte[:2000]
+    y_fit = partial_labels(ytr) if method.endswith("semi10") else None
+    row = {"method": method, "dims": dims, "labels_used": LABEL_FRACTION if y_fit is not None else 0.0}
     est = make(method, dims, quick)
     t0 = time.perf_counter()
-    est.fit(Xtr)
-    fit_s = time.perf_counter() - t0
-    Ztr = est.embedding_ if method == "umap" else est.transform(Xtr)
-    t0 = time.perf_counter()
-    Zte = est.transform(Xte)
-    transform_s = time.perf_counter() - t0
-    row = {
-        "method": method, "dims": dims,
-        "defaults": method == "aekit" or (method == "ae" and not structure_by_default(dims)), "fit_s": round(fit_s, 2),
-        "transform_per_s": round(len(Xte) / transform_s),
-        "knn5": knn_accuracy(Ztr, ytr, Zte, yte, 5),
-        "trust5": trustworthiness(Xtr[:TRUST_ROWS], Ztr[:TRUST_ROWS], 5),
-    }
-    if method == "umap" and dims > UMAP_INVERSE_MAX_DIMS:
-        # umap-learn's inverse_transform triangulates the embedding (scipy's Delaunay); in 64-D
-        # that killed the whole process here, so there is no UMAP reconstruction to report
-        row["test_mse"] = None
-        row["test_mse_rows"] = 0
-    elif method == "umap":
+    Ztr = fit_embed(method, est, Xtr, y_fit)
+    row["fit_s"] = round(time.perf_counter() - t0, 2)
+    if hasattr(est, "timings_"):
+        row["timings"] = est.timings_
+    if method in WARM:
+        est = make(method, dims, quick)
+        t0 = time.perf_counter()
+        Ztr = fit_embed(method, est, Xtr, y_fit)
+        row["fit_s_warm"] = round(time.perf_counter() - t0, 2)
+    row["trust5"] = trustworthiness(Xtr[:TRUST_ROWS], Ztr[:TRUST_ROWS], 5)
+    try:
+        t0 = time.perf_counter()
+        Zte = np.asarray(transform(method, est, Xtr, Xte))
+        row["transform_per_s"] = round(len(Xte) / (time.perf_counter() - t0))
+        row["knn5"] = knn_accuracy(Ztr, ytr, Zte, yte, 5)
+    except Exception as err:  # a method without an out-of-sample transform
+        row["transform_per_s"], row["knn5"], Zte = None, None, None
+        row["transform_error"] = f"{type(err).__name__}: {str(err)[:200]}"
+    row["test_mse"], row["test_mse_rows"] = None, 0
+    if Zte is not None and method.startswith("umap") and dims <= UMAP_INVERSE_MAX_DIMS:
         n = min(inverse_rows, len(Xte))
         t0 = time.perf_counter()
         rec = est.inverse_transform(Zte[:n])
         row["inverse_s_per_sample"] = round((time.perf_counter() - t0) / n, 4)
-        row["test_mse"] = reconstruction_mse(Xte[:n], rec)
-        row["test_mse_rows"] = n
-    else:
-        rec = est.inverse_transform(Zte)
-        row["test_mse"] = reconstruction_mse(Xte, rec)
-        row["test_mse_rows"] = len(Xte)
-    if hasattr(est, "n_iter_") and method != "pca":
-        row["epochs"] = int(est.n_iter_)
-    if hasattr(est, "structure_weight_"):
-        row["structure_weight"] = est.structure_weight_
-    return row
+        row["test_mse"], row["test_mse_rows"] = reconstruction_mse(Xte[:n], rec), n
+    elif Zte is not None and hasattr(est, "inverse_transform") and not method.startswith("umap"):
+        row["test_mse"], row["test_mse_rows"] = reconstruction_mse(Xte, est.inverse_transform(Zte)), len(Xte)
+    for name in ("n_iter_", "structure_weight_", "n_basis_"):
+        if hasattr(est, name) and method not in ("pca", "opentsne", "pacmap", "torchdr_umap"):
+            row[name.rstrip("_")] = getattr(est, name)
+    np.savez(out.with_suffix(".npz"), Zte=np.zeros((0, dims)) if Zte is None else Zte)
+    out.write_text(json.dumps(row))
+
+
+def child_output(method: str, dims) -> Path:
+    return Path(tempfile.gettempdir()) / f"aekit_reduce_{method}_{dims}.json"
+
+
+def run_child(method: str, dims: int, args) -> tuple[dict, np.ndarray | None]:
+    out = child_output(method, dims)
+    cmd = [sys.executable, __file__, "--child", method, str(dims), "--inverse-rows", str(args.inverse_rows)]
+    if args.quick:
+        cmd.append("--quick")
+    try:
+        proc = subprocess.run(cmd, timeout=CHILD_TIMEOUT_S, capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        return {"method": method, "dims": dims, "error": f"did not finish in {CHILD_TIMEOUT_S} s"}, None
+    if proc.returncode != 0 or not out.exists():
+        return {"method": method, "dims": dims, "error": proc.stderr.strip().splitlines()[-1][:300]
+                if proc.stderr.strip() else f"exit {proc.returncode}"}, None
+    Z = np.load(out.with_suffix(".npz"))["Zte"]
+    return json.loads(out.read_text()), (Z if len(Z) else None)
+
+
+def installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="10k train / 2k test rows, short training")
+    p.add_argument("--methods", nargs="+", default=None, help="a subset of the methods (both dimensions)")
     p.add_argument("--dims", type=int, nargs="+", default=[2, 64])
-    p.add_argument("--methods", nargs="+", default=["pca", "ae", "aekit", "umap", "ae_structure"])
     p.add_argument("--inverse-rows", type=int, default=100,
-                   help="test rows UMAP's inverse_transform reconstructs (about a second each)")
+                   help="test rows umap-learn's inverse_transform reconstructs (about a second each)")
+    p.add_argument("--child", nargs=2, metavar=("METHOD", "DIMS"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]), args.quick, args.inverse_rows, child_output(*args.child))
+        return
 
-    Xtr, ytr = load_mnist("train")
-    Xte, yte = load_mnist("test")
+    from _common import RESULTS, write_result
+
+    from aekit.datasets import load_mnist
+
+    _, yte = load_mnist("test")
     if args.quick:
-        Xtr, ytr, Xte, yte = Xtr[:10_000], ytr[:10_000], Xte[:2000], yte[:2000]
-    methods = list(args.methods)
-    try:
-        import umap  # noqa: F401
-    except ImportError:
-        if "umap" in methods:
-            print("umap-learn is not installed (pip install -e .[bench]); skipping UMAP")
-            methods.remove("umap")
-    warm_up(Xtr)
-
-    rows = []
+        yte = yte[:2000]
+    rows, maps = [], {}
     for dims in args.dims:
-        for method in methods:
-            # ``aekit`` (the defaults) coincides with ``ae`` or ``ae_structure``: run it once
-            if method == ("ae_structure" if structure_by_default(dims) else "aekit"):
+        for method in METHODS_2D if dims <= 3 else METHODS_64D:
+            if args.methods and method not in args.methods:
                 continue
-            row = measure(method, dims, Xtr, ytr, Xte, yte, args.quick, args.inverse_rows)
+            if method in NEEDS and not installed(NEEDS[method]):
+                row, Z = {"method": method, "dims": dims, "error": f"{NEEDS[method]} is not installed "
+                          "(pip install -e .[bench])"}, None
+            else:
+                row, Z = run_child(method, dims, args)
             rows.append(row)
-            print(f"{dims:>3}-D {method:<13} knn5 {row['knn5']:.3f}  trust5 {row['trust5']:.3f}  "
-                  f"mse {row['test_mse'] if row['test_mse'] is None else round(row['test_mse'], 4)}  fit {row['fit_s']:7.1f} s  "
-                  f"transform {row['transform_per_s']:>9,}/s", flush=True)
+            if Z is not None and dims == 2:
+                maps[f"{method} (5-NN {row['knn5']:.3f})"] = Z
+            if "error" in row:
+                print(f"{dims:>3}-D {method:<13} {row['error']}", flush=True)
+            else:
+                knn = "  -  " if row["knn5"] is None else f"{row['knn5']:.3f}"
+                mse = "  -   " if row["test_mse"] is None else f"{row['test_mse']:.4f}"
+                print(f"{dims:>3}-D {method:<13} knn5 {knn}  trust5 {row['trust5']:.3f}  mse {mse}  fit {row['fit_s']:7.1f} s"
+                      f" (warm {row.get('fit_s_warm', '-')})  transform {row['transform_per_s'] or '-'}/s", flush=True)
             # written after every method, so a long run that dies keeps what it measured
             path = write_result("reduce_quick" if args.quick else "reduce", {
-                "data": {"train_rows": len(Xtr), "test_rows": len(Xte),
-                         "trust_rows": min(TRUST_ROWS, len(Xtr))},
+                "data": {"train_rows": 10_000 if args.quick else 60_000, "test_rows": len(yte),
+                         "trust_rows": TRUST_ROWS, "label_fraction_semi": LABEL_FRACTION},
+                "timing": "fit_s: each method in a fresh process (cold); fit_s_warm: a second fit in it",
                 "rows": rows,
             })
+    if maps:
+        from aekit.plots import figure_to_png, plot_latent_comparison
+
+        png = RESULTS / ("reduce_maps_quick.png" if args.quick else "reduce_maps.png")
+        png.write_bytes(figure_to_png(plot_latent_comparison(maps, labels=yte)))
     print(f"wrote {path}")
 
 

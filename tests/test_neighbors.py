@@ -5,7 +5,7 @@ import pytest
 
 from aekit import AutoencoderReducer
 from aekit.metrics import knn_accuracy
-from aekit.neighbors import EXACT_MAX_ROWS, find_ab_params, fuzzy_knn_graph, knn, optimize_layout
+from aekit.neighbors import EXACT_MAX_ROWS, find_ab_params, fuzzy_knn_graph, knn, optimize_layout, supervise_graph
 from aekit.reduce import STRUCTURE_WEIGHT_AUTO, _graph_layout
 
 
@@ -34,16 +34,45 @@ def test_neighbours_share_the_blob():
 
 
 def test_approximate_search_agrees_with_exact():
-    # above EXACT_MAX_ROWS the graph comes from pynndescent; it must find nearly the true neighbours
-    pytest.importorskip("pynndescent")
+    # above EXACT_MAX_ROWS the graph comes from the inverted-file index; it must find nearly the
+    # true neighbours, each row itself first, with the true distances
     rng = np.random.default_rng(0)
     X = rng.normal(size=(EXACT_MAX_ROWS + 500, 5)).astype(np.float32)
-    idx, _ = knn(X, 10)
+    idx, dist = knn(X, 10)
     from sklearn.neighbors import NearestNeighbors
 
     true = NearestNeighbors(n_neighbors=10).fit(X).kneighbors(X[:500], return_distance=False)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(idx[:500], true)])
-    assert recall > 0.9
+    assert recall > 0.95
+    assert (idx[:, 0] == np.arange(len(X))).all() and (dist[:, 0] == 0).all()
+    assert (np.diff(dist, axis=1) >= 0).all()  # nearest first
+    assert np.allclose(dist[:, 1], np.linalg.norm(X - X[idx[:, 1]], axis=1), atol=1e-3)
+    assert all(len(set(r)) == 10 for r in idx[:500])  # no neighbour twice
+
+
+def test_approximate_search_on_duplicate_rows():
+    # many identical rows tie at distance 0: each row must still come first in its own list
+    X = np.repeat(np.random.default_rng(1).normal(size=(900, 3)), 10, axis=0).astype(np.float32)
+    idx, dist = knn(X, 5)
+    assert (idx[:, 0] == np.arange(len(X))).all()
+    assert np.isfinite(dist).all() and (dist[:, :5] < 1e-3).all()  # its 9 twins are nearer than anything else
+
+
+def test_labels_cut_edges_between_classes_and_tie_each_class():
+    X, y = blobs()
+    G = fuzzy_knn_graph(X, n_neighbors=10)
+    y_noisy = y.copy()
+    y_noisy[:30] = (y[:30] + 1) % 3  # wrong labels: their edges to their own blob weaken
+    S = supervise_graph(G, y_noisy, target_weight=0.5, n_label_edges=3).tocsr()
+    Gc = G.tocsr()
+    i, j = next((i, j) for i in range(30) for j in Gc[i].indices if y_noisy[i] != y_noisy[j])
+    assert S[i, j] == pytest.approx(Gc[i, j] * np.exp(-5.0))
+    assert (S != S.T).nnz == 0 and S.max() <= 1.0
+    assert S.nnz > G.nnz  # the label edges
+    unlabelled = np.full_like(y, -1)
+    assert (supervise_graph(G, unlabelled, 0.5, 3).tocsr() != Gc).nnz == 0  # no labels: no change
+    with_cut = supervise_graph(G, y_noisy, target_weight=1.0).tocsr()
+    assert with_cut[i, j] == 0
 
 
 def test_ab_params_match_umap_defaults():
@@ -117,3 +146,51 @@ def test_structure_term_gives_cleaner_2d_maps_than_plain_reconstruction():
         scores[w] = knn_accuracy(r.transform(X[tr]), y[tr], r.transform(X[te]), y[te])
     # (measured: 0.82 against 0.72; the plain map gained most from the one-cycle schedule)
     assert scores[STRUCTURE_WEIGHT_AUTO] > scores[0.0] + 0.08, scores
+
+
+def overlapping_blobs(n=600, seed=0):
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n, centers=4, n_features=10, cluster_std=4.0, random_state=seed)
+    return X.astype(np.float32), y
+
+
+
+def test_labels_sharpen_the_map_and_a_few_labels_help():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    few = np.where(np.arange(len(y)) % 4 == 0, y, -1)  # a quarter labelled
+    unlabelled = few < 0
+
+    def accuracy_on_unlabelled_rows(labels):
+        Z = AutoencoderReducer(2, hidden_layer_sizes=(64,), max_epochs=20, batch_size=64,
+                               random_state=0).fit(X, labels).transform(X)[unlabelled]
+        yu = y[unlabelled]
+        return knn_accuracy(Z[::2], yu[::2], Z[1::2], yu[1::2])
+
+    plain, semi, full = (accuracy_on_unlabelled_rows(lab) for lab in (None, few, y))
+    assert semi > plain + 0.01 and full > plain + 0.02  # measured 0.911, 0.939, 0.957
+
+
+def test_all_unlabelled_is_the_unsupervised_fit():
+    X, _ = overlapping_blobs(200)
+    kw = dict(hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
+    a = AutoencoderReducer(2, **kw).fit(X).transform(X)
+    b = AutoencoderReducer(2, **kw).fit(X, np.full(len(X), -1)).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_labels_errors_name_the_problem(tmp_path):
+    X, y = overlapping_blobs(200)
+    with pytest.raises(ValueError, match="one label per row: got shape \\(199,\\) for 200 rows"):
+        AutoencoderReducer(2, max_epochs=1).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="structure_weight_=0 for n_components > 3.*structure_weight > 0"):
+        AutoencoderReducer(8, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="structure_weight_=0\\)"):
+        AutoencoderReducer(2, structure_weight=0.0, max_epochs=1).fit(X, y)
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    with pytest.warns(UserWarning, match="y is ignored.*every row in memory"):
+        AutoencoderReducer(2, max_epochs=1).fit(np.load(path, mmap_mode="r"), y)

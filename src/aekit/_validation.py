@@ -249,3 +249,47 @@ def check_numeric_columns(X) -> None:
                 pass
         raise ValueError(f"X has dtype {X.dtype}, not numbers. Convert it with X.astype(float), or drop or "
                          "encode the text columns (e.g. sklearn.preprocessing.OneHotEncoder) first.")
+
+
+def _is_unlabelled(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return True
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and value == -1
+
+
+def semi_supervised_labels(y, n_rows: int, noun: str = "row", unsupervised_call: str = "fit(X)",
+                           min_classes: int = 2) -> tuple[np.ndarray | None, np.ndarray]:
+    """``(classes, codes)``: codes index ``classes`` for labelled rows and are -1 elsewhere;
+    ``-1``, None and NaN mark unlabelled rows (``noun`` names a row in the messages).
+
+    Without labels ``classes`` is None and every code is -1.
+    """
+    if y is None:
+        return None, np.full(n_rows, -1, dtype=np.int64)
+    if hasattr(y, "__array__") and not hasattr(y, "__len__"):  # array-likes such as scikit-learn's test wrappers
+        y = np.asarray(y)
+    if isinstance(y, str) or not hasattr(y, "__len__"):
+        raise TypeError(f"y must be a list or array of labels, one per {noun}, got {type(y).__name__}.")
+    values = np.asarray(y, dtype=object)
+    if values.ndim != 1 or len(values) != n_rows:
+        raise ValueError(f"y must hold one label per {noun}: got shape {values.shape} for {n_rows} {noun}s.")
+    unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
+    known = values[~unlabelled]
+    if len({isinstance(v, str) for v in known}) > 1:  # np.unique would turn the numbers into strings
+        raise TypeError("y mixes labels of different kinds (numbers and strings); use one kind.")
+    try:
+        classes, codes = np.unique(known.tolist(), return_inverse=True)
+    except TypeError:
+        raise TypeError("y mixes labels of different kinds that cannot be sorted; use one kind.") from None
+    if len(classes) < min_classes:
+        raise ValueError(
+            f"y has {len(known)} labelled {noun}s in {len(classes)} class(es); a semi-supervised fit needs "
+            f"two or more classes (mark unlabelled {noun}s -1, None or NaN). For a purely unsupervised "
+            f"embedding, call {unsupervised_call} without y."
+        )
+    out = np.full(n_rows, -1, dtype=np.int64)
+    out[~unlabelled] = codes.ravel()
+    return classes, out

@@ -14,10 +14,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import AekitEstimator, training_constraints
-from ._validation import Interval, IntSequence, Options, check_finite, check_numeric_columns
+from ._validation import Interval, IntSequence, Options, check_finite, check_numeric_columns, semi_supervised_labels
 from .blocks import ACTIVATIONS, Autoencoder, PCAFrontEnd, fit_front_end_basis
 from .blocks.frontend import BASIS_SAMPLE_ROWS, sample_rows
-from .neighbors import fuzzy_knn_graph, optimize_layout
+from .neighbors import fuzzy_knn_graph, optimize_layout, supervise_graph
 from .scaling import fit_scaling, scaling_from_moments
 from .serialization import atomic_path, register
 from .training import is_out_of_core, predict_batches, read_rows
@@ -28,6 +28,13 @@ __all__ = ["AutoencoderReducer"]
 # chosen on MNIST 2-D (benchmarks/reduce.py), where higher weights buy test 5-NN accuracy
 # with reconstruction error.
 STRUCTURE_WEIGHT_AUTO = 4.0
+#: Principal coordinates the neighbour graph is searched in.
+GRAPH_PCA_DIMS = 50
+#: Edges each labelled row gains to random rows of its class in a fit with labels
+#: (:func:`aekit.neighbors.supervise_graph`). On 50,000 MNIST digits with 10% of the labels, the
+#: layout's 5-NN accuracy on held-out layout rows was 0.957 without labels, 0.959 with UMAP's rule
+#: alone (0 edges), 0.971 with 5 edges, 0.972 with 15.
+LABEL_EDGES = 5
 
 
 def _reconstruction_loss(model, batch):
@@ -79,25 +86,41 @@ class _Clock:
         self.t = now
 
 
-def _graph_layout(Xs: np.ndarray, n_components: int, n_neighbors: int, min_dist: float,
+def _principal_coordinates(Xs: torch.Tensor, network, rows, seed: int) -> np.ndarray:
+    """The rows' coordinates along their top ``GRAPH_PCA_DIMS`` principal axes, largest first:
+    from the front end's basis when there is one, else from a basis fitted here."""
+    if isinstance(network, PCAFrontEnd):
+        return (rows[0][:, :GRAPH_PCA_DIMS] * network.coord_scale).numpy()
+    from .blocks import fit_pca_basis
+
+    mean, axes, _, _ = fit_pca_basis(Xs.numpy(), seed)
+    axes = torch.from_numpy(axes[:GRAPH_PCA_DIMS].astype(np.float32))
+    return ((Xs - torch.from_numpy(mean.astype(np.float32))) @ axes.T).numpy()
+
+
+def _graph_layout(coords: np.ndarray, n_components: int, n_neighbors: int, min_dist: float,
                   negative_sample_rate: int, seed: int, n_epochs: int | None = None,
-                  clock: _Clock | None = None) -> np.ndarray:
-    """UMAP's layout of the rows of ``Xs``, standardised: the codes the structure term aims at.
+                  clock: _Clock | None = None, labels: np.ndarray | None = None,
+                  target_weight: float = 0.5) -> np.ndarray:
+    """UMAP's layout of the rows whose principal coordinates are ``coords``, standardised: the
+    codes the structure term aims at.
 
-    The fuzzy k-NN graph is laid out from a PCA start (scaled to +-10, as umap-learn's
-    ``init="pca"``) by :func:`aekit.neighbors.optimize_layout`.
+    The fuzzy k-NN graph is found in the top principal coordinates (the rest is mostly noise:
+    practitioners reduce to about 50 before UMAP for the same reason, and the search costs a
+    sixteenth of what it would on 784 pixels) and laid out from the PCA start (scaled to +-10,
+    as umap-learn's ``init="pca"``) by :func:`aekit.neighbors.optimize_layout`. With ``labels``
+    (class codes, -1 unlabelled) the graph first takes them in
+    (:func:`aekit.neighbors.supervise_graph`).
     """
-    from sklearn.decomposition import PCA
-
-    n, f = Xs.shape
-    graph = fuzzy_knn_graph(Xs, n_neighbors, random_state=seed)
+    n = len(coords)
+    graph = fuzzy_knn_graph(coords, n_neighbors, random_state=seed)
+    if labels is not None and np.any(labels >= 0):
+        graph = supervise_graph(graph, labels, target_weight, LABEL_EDGES, random_state=seed)
     if clock is not None:
         clock.lap("graph")
-    k = min(n_components, f, n)
+    k = min(n_components, coords.shape[1])
     init = np.zeros((n, n_components), dtype=np.float32)
-    with warnings.catch_warnings():  # constant data: PCA's variance ratio is 0/0, the start is all zeros
-        warnings.simplefilter("ignore", RuntimeWarning)
-        init[:, :k] = PCA(k, random_state=seed).fit_transform(Xs)
+    init[:, :k] = coords[:, :k]
     init += np.random.default_rng(seed).normal(0, 1e-4, init.shape)  # split exact duplicates
     init *= 10.0 / max(np.abs(init).max(), 1e-12)
     Y = optimize_layout(graph, init, n_epochs, min_dist=min_dist,
@@ -245,7 +268,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
     structure_weight : float or "auto", default "auto"
         Weight of the neighbour-graph term against the reconstruction loss. The term keeps
         UMAP's structure: ``fit`` builds the fuzzy ``n_neighbors``-nearest-neighbour graph of
-        the input (pynndescent above 8,000 rows), lays it out in ``n_components`` dimensions
+        the rows' top 50 principal coordinates (:func:`aekit.neighbors.knn`: an index written in
+        torch, so no compiled code to build on a first run), lays it out in ``n_components`` dimensions
         with UMAP's cross-entropy (:func:`aekit.neighbors.optimize_layout`), and trains the
         encoder to put each row at its place in that layout while the decoder reconstructs it.
         (Parametric UMAP back-propagates the cross-entropy through the encoder on sampled edges
@@ -263,6 +287,11 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         Random (repelled) pairs per neighbour pair in the structure term.
     layout_epochs : int or None, default None
         Epochs of the graph layout (UMAP's ``n_epochs``); None: 200.
+    target_weight : float in [0, 1], default 0.5
+        How much labels passed to ``fit(X, y)`` shape the map (UMAP's ``target_weight``): a
+        neighbour-graph edge between rows of different known labels is weakened by
+        ``exp(-2.5 / (1 - target_weight))`` (1 cuts it), and each labelled row is tied to a few
+        random rows of its class with that strength (:func:`aekit.neighbors.supervise_graph`).
 
     Attributes
     ----------
@@ -318,6 +347,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         "min_dist": [Interval(float, 0, None)],
         "negative_sample_rate": [Interval(int, 0, None)],
         "layout_epochs": [None, Interval(int, 1, None)],
+        "target_weight": [Interval(float, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -349,6 +379,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         min_dist=0.1,
         negative_sample_rate=5,
         layout_epochs=None,
+        target_weight=0.5,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -377,6 +408,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         self.min_dist = min_dist
         self.negative_sample_rate = negative_sample_rate
         self.layout_epochs = layout_epochs
+        self.target_weight = target_weight
 
     # -- scikit-learn plumbing ---------------------------------------------------------------
 
@@ -444,7 +476,12 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
             validation rows are the last ``validation_split`` of the rows, and the map is the
             plain autoencoder's (``structure_weight`` "auto" means 0: the neighbour graph needs
             every row in memory).
-        y : ignored
+        y : array-like of shape (n_samples,), optional
+            Class labels for a supervised or semi-supervised map: ``-1`` (or None, NaN) marks
+            an unlabelled row, so a few labels can guide the whole map. They enter through the
+            neighbour graph (see ``target_weight``), so they need the structure term
+            (``structure_weight_ > 0``, the default for ``n_components <= 3``). None: the
+            unsupervised map.
         resume : bool, default False
             Continue from ``self.checkpoint`` if that file exists (a killed run resumes to the
             same weights it would have reached uninterrupted).
@@ -455,6 +492,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         """
         self._validate_params()
         if is_out_of_core(X):
+            if y is not None:
+                warnings.warn("y is ignored: labels shape the map through the neighbour graph, which needs "
+                              "every row in memory, and data on disk is fitted without it. Load the rows (or "
+                              "a subset) in memory to fit with labels.", UserWarning, stacklevel=2)
             return self._fit_out_of_core(X, resume)
         check_numeric_columns(X)
         shape = getattr(X, "shape", None)
@@ -474,13 +515,20 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         basis_rows = Xs.numpy() if self.pca_components is not None else None
         seed = self._draw_seed()
         self.structure_weight_ = self._resolve_structure_weight() if len(X) > 2 else 0.0
+        labels = None if y is None else semi_supervised_labels(y, len(X), min_classes=0)[1]
+        if labels is not None and self.structure_weight_ == 0 and np.any(labels >= 0):
+            raise ValueError(f"Labels shape the map through the neighbour-graph term, which is off here "
+                             f"(structure_weight_=0{' for n_components > 3' if self.structure_weight == 'auto' else ''}). "
+                             "Set structure_weight > 0 (e.g. 1.0) to fit with labels, or call fit(X) without y.")
         network = self._init_network(basis_rows, X.shape, seed, _data_bytes(X.shape))
         in_basis = isinstance(network, PCAFrontEnd)
         rows = _project(network, Xs) if in_basis else (Xs,)
         clock.lap("basis")
         if self.structure_weight_ > 0:
-            layout = _graph_layout(Xs.numpy(), int(self.n_components), self.n_neighbors, self.min_dist,
-                                   int(self.negative_sample_rate), seed, self.layout_epochs, clock)
+            coords = _principal_coordinates(Xs, network, rows, seed)
+            layout = _graph_layout(coords, int(self.n_components), self.n_neighbors, self.min_dist,
+                                   int(self.negative_sample_rate), seed, self.layout_epochs, clock, labels,
+                                   float(self.target_weight))
             loss_fn, data = _structure_loss(self.structure_weight_, in_basis), (*rows, torch.from_numpy(layout))
         else:
             loss_fn = _basis_reconstruction_loss if in_basis else _reconstruction_loss

@@ -36,6 +36,21 @@ def test_reduce_csv_with_labels_plot_and_model_then_transform(csv_with_labels, t
     np.testing.assert_allclose(np.load(out2), z[["z0", "z1"]].to_numpy(), rtol=1e-5, atol=1e-5)
 
 
+def test_reduce_fits_with_labels_when_asked(csv_with_labels, tmp_path, run):
+    df = pd.read_csv(csv_with_labels)
+    df.loc[::3, "kind"] = ""  # a third unlabelled
+    src = tmp_path / "partly.csv"
+    df.to_csv(src, index=False)
+    plain, guided = tmp_path / "plain.npy", tmp_path / "guided.npy"
+    assert run("reduce", src, "-o", plain, "--labels", "kind", "--seed", 0, *FAST).exit_code == 0
+    r = run("reduce", src, "-o", guided, "--labels", "kind", "--use-labels", "--seed", 0, *FAST)
+    assert r.exit_code == 0, r.output
+    assert np.load(guided).shape == (120, 2)
+    assert not np.allclose(np.load(plain), np.load(guided))  # the labels changed the map
+    r = run("reduce", src, "-o", tmp_path / "z.npy", "--use-labels", *FAST)
+    assert r.exit_code == 2 and "--use-labels fits with the labels of --labels" in r.output
+
+
 @pytest.mark.parametrize("suffix", [".npy", ".npz", ".parquet"])
 def test_reduce_reads_and_writes_every_format(tmp_path, suffix, run):
     X = np.random.default_rng(1).random((50, 5))

@@ -16,6 +16,9 @@ from ._inputs import check_finite_table, check_png, check_rows
 @click.option("--dims", default=2, show_default=True, type=click.IntRange(min=1), help="Latent dimensions.")
 @click.option("--labels", default=None, help="Column (or .npz array) holding labels: kept out of the "
               "features, copied to the output and used to colour --plot.")
+@click.option("--use-labels", is_flag=True,
+              help="Fit with the --labels column too (a supervised map; empty cells or -1 mark unlabelled "
+                   "rows, so a few labels can guide the whole map).")
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="PNG of the 2-D map beside PCA's.")
 @click.option("--save-model", default=None, type=click.Path(file_okay=False), help="Folder to save the model in.")
@@ -25,13 +28,16 @@ from ._inputs import check_finite_table, check_png, check_rows
                    "run rerun with the same command ends with the same model.")
 @opt.overwrite("Replace OUTPUT (and --plot) if they exist.")
 @opt.quiet()
-def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, checkpoint, overwrite, quiet):
+def reduce(input, output, dims, labels, use_labels, plot_path, save_model, epochs, seed, checkpoint, overwrite,
+           quiet):
     """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
     from ..distributed import is_main_process
     from ..reduce import AutoencoderReducer
     from ..tables import check_output_path, read_table
     from ..training import is_out_of_core
 
+    if use_labels and not labels:
+        raise click.UsageError("--use-labels fits with the labels of --labels: name that column too.")
     check_output_path(output, [input], overwrite)
     if plot_path:
         check_png(plot_path, input, overwrite)
@@ -45,7 +51,8 @@ def reduce(input, output, dims, labels, plot_path, save_model, epochs, seed, che
     if not is_out_of_core(table.X):  # (the streamed fit checks those rows as it reads them)
         check_rows(table, input)
     params = opt.fit_params(epochs, seed, quiet, n_components=dims, checkpoint=checkpoint)
-    reducer = AutoencoderReducer(**params).fit(table.X, resume=checkpoint is not None)
+    y = table.labels if use_labels else None
+    reducer = AutoencoderReducer(**params).fit(table.X, y, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
         return
     Z = _write_codes(reducer, table, output)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import AekitEstimator, training_constraints
-from .._validation import Interval, IntSequence, Options
+from .._validation import Interval, IntSequence, Options, semi_supervised_labels
 from ..blocks.text import TextAENet
 from ..serialization import register
 from ..training import predict_batches
@@ -102,46 +102,6 @@ def _lsa_basis(X, n_components: int, seed: int) -> tuple[torch.Tensor, float]:
     axes[:k] = svd.components_
     scale = 1.0 / max(float(np.sqrt(np.mean(Z.astype(np.float64) ** 2))), 1e-12)
     return torch.from_numpy(axes), scale
-
-
-def _is_unlabelled(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, (float, np.floating)) and np.isnan(value):
-        return True
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and value == -1
-
-
-def _semi_supervised_labels(y, n_texts: int) -> tuple[np.ndarray | None, np.ndarray]:
-    """``(classes, codes)``: codes index ``classes`` for labelled texts and are -1 elsewhere.
-
-    Without labels ``classes`` is None and every code is -1.
-    """
-    if y is None:
-        return None, np.full(n_texts, -1, dtype=np.int64)
-    if isinstance(y, str) or not hasattr(y, "__len__"):
-        raise TypeError(f"y must be a list or array of labels, one per text, got {type(y).__name__}.")
-    values = np.asarray(y, dtype=object)
-    if values.ndim != 1 or len(values) != n_texts:
-        raise ValueError(f"y must hold one label per text: got shape {values.shape} for {n_texts} texts.")
-    unlabelled = np.array([_is_unlabelled(v) for v in values], dtype=bool)
-    known = values[~unlabelled]
-    if len({isinstance(v, str) for v in known}) > 1:  # np.unique would turn the numbers into strings
-        raise TypeError("y mixes labels of different kinds (numbers and strings); use one kind.")
-    try:
-        classes, codes = np.unique(known.tolist(), return_inverse=True)
-    except TypeError:
-        raise TypeError("y mixes labels of different kinds that cannot be sorted; use one kind.") from None
-    if len(classes) < 2:
-        raise ValueError(
-            f"y has {len(known)} labelled texts in {len(classes)} class(es); a semi-supervised fit needs "
-            "two or more classes (mark unlabelled texts -1, None or NaN). For a purely unsupervised "
-            "embedding, call fit(texts) without y."
-        )
-    out = np.full(n_texts, -1, dtype=np.int64)
-    out[~unlabelled] = codes.ravel()
-    return classes, out
 
 
 @register
@@ -370,7 +330,7 @@ class TextAutoencoder(AekitEstimator):
         """
         self._check_params()
         texts = _check_texts(texts, "TextAutoencoder.fit")
-        classes, labels = _semi_supervised_labels(y, len(texts))
+        classes, labels = semi_supervised_labels(y, len(texts), "text", "fit(texts)")
         vec = self._vectorizer(min_df=self.min_df, max_features=self.max_features)
         try:
             vec.fit(texts)

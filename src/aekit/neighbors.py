@@ -240,20 +240,24 @@ def optimize_layout(graph, init: np.ndarray, n_epochs: int | None = None, min_di
     p = torch.from_numpy((G.data / max(G.data.max(), 1e-12)).astype(np.float32)) if G.nnz else torch.zeros(0)
     Y = torch.from_numpy(np.ascontiguousarray(init, dtype=np.float32)).clone()
     step = torch.zeros_like(Y)
+    ones = torch.ones(Y.shape[1], 1)
     for epoch in range(int(n_epochs)):
         alpha = 1.0 - epoch / n_epochs
-        take = torch.rand(len(p), generator=gen) < p
-        h, t = head[take], tail[take]
+        take = (torch.rand(len(p), generator=gen) < p).nonzero().squeeze(1)
+        h, t = head.index_select(0, take), tail.index_select(0, take)
         # attraction along sampled edges (d = squared distance; d^(b-1) = d^b / d saves a pow)
-        diff = Y[h] - Y[t]
-        d = diff.pow(2).sum(1, keepdim=True).clamp_min_(1e-12)
+        y_h = Y.index_select(0, h)
+        diff = y_h - Y.index_select(0, t)
+        d = ((diff * diff) @ ones).clamp_min_(1e-12)  # a (d, 1) product: faster than sum(1) on narrow rows
         d_b = d.pow(b)
         pull = (diff * (-2.0 * a * b) * (d_b / d) / (a * d_b + 1.0)).clamp_(-4.0, 4.0)
         # repulsion from random points; only the head moves, as in UMAP (a point drawn as its
-        # own negative has diff = 0 and so no effect)
+        # own negative has diff = 0 and so no effect). The heads' positions are y_h repeated:
+        # no second gather.
         hn = h.repeat(negative_sample_rate)
-        diff_n = Y[hn] - Y[torch.randint(0, n, (len(hn),), generator=gen)]
-        d_n = diff_n.pow(2).sum(1, keepdim=True)
+        diff_n = y_h.repeat(negative_sample_rate, 1) - Y.index_select(
+            0, torch.randint(0, n, (len(hn),), generator=gen))
+        d_n = (diff_n * diff_n) @ ones
         push = (diff_n * (2.0 * b) / ((0.001 + d_n) * (a * d_n.pow(b) + 1.0))).clamp_(-4.0, 4.0)
         step.zero_()
         step.index_add_(0, h, pull)

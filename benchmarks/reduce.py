@@ -22,9 +22,13 @@ labels and -1 elsewhere); ``umap`` / ``umap_semi10`` (umap-learn, the same label
 the rest); ``opentsne``; ``pacmap``; ``torchdr_umap`` (TorchDR's UMAP on the CPU). The baselines
 are the ``bench`` extra (``pip install -e .[bench]``); one that is not installed is reported as
 such in the JSON. The figure ``reduce_maps.png`` shows every method's 2-D map of the test rows.
+``--data fashion`` runs the 2-D comparison on Fashion-MNIST, which the defaults were never
+tuned on (``reduce_fashion.json``, ``reduce_fashion_maps.png``).
 
     .venv/bin/python benchmarks/reduce.py              # writes benchmarks/results/reduce.json
     .venv/bin/python benchmarks/reduce.py --quick      # 10k/2k rows, short training (reduce_quick.json)
+    .venv/bin/python benchmarks/reduce.py --tradeoff   # structure_weight against reconstruction, on a
+                                                       # validation split (reduce_tradeoff.json)
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ LABEL_FRACTION = 0.1
 CHILD_TIMEOUT_S = 1200
 METHODS_2D = ["pca", "ae", "aekit", "aekit_semi10", "umap", "umap_semi10", "opentsne", "pacmap", "torchdr_umap"]
 METHODS_64D = ["pca", "aekit", "umap"]
+METHODS_FASHION = ["pca", "aekit", "umap", "pacmap"]
 WARM = {"aekit", "umap", "pacmap"}  # methods also timed on a second fit in the same process
 NEEDS = {"umap": "umap", "umap_semi10": "umap", "opentsne": "openTSNE", "pacmap": "pacmap", "torchdr_umap": "torchdr"}
 
@@ -117,13 +122,18 @@ def transform(method: str, est, Xtr, Xte):
     return est.transform(Xte)
 
 
-def child(method: str, dims: int, quick: bool, inverse_rows: int, out: Path) -> None:
+def load(data: str):
+    from aekit.datasets import load_fashion_mnist, load_mnist
+
+    loader = load_fashion_mnist if data == "fashion" else load_mnist
+    return (*loader("train"), *loader("test"))
+
+
+def child(method: str, dims: int, quick: bool, inverse_rows: int, out: Path, data: str = "mnist") -> None:
     """One method in this (fresh) process: fit cold, maybe fit again warm, measure, write ``out``."""
-    from aekit.datasets import load_mnist
     from aekit.metrics import knn_accuracy, reconstruction_mse, trustworthiness
 
-    Xtr, ytr = load_mnist("train")
-    Xte, yte = load_mnist("test")
+    Xtr, ytr, Xte, yte = load(data)
     if quick:
         Xtr, ytr, Xte, yte = Xtr[:10_000], ytr[:10_000], Xte[:2000], yte[:2000]
     y_fit = partial_labels(ytr) if method.endswith("semi10") else None
@@ -164,13 +174,15 @@ def child(method: str, dims: int, quick: bool, inverse_rows: int, out: Path) -> 
     out.write_text(json.dumps(row))
 
 
-def child_output(method: str, dims) -> Path:
-    return Path(tempfile.gettempdir()) / f"aekit_reduce_{method}_{dims}.json"
+def child_output(method: str, dims, data: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"aekit_reduce_{data}_{method}_{dims}.json"
 
 
 def run_child(method: str, dims: int, args) -> tuple[dict, np.ndarray | None]:
-    out = child_output(method, dims)
-    cmd = [sys.executable, __file__, "--child", method, str(dims), "--inverse-rows", str(args.inverse_rows)]
+    out = child_output(method, dims, args.data)
+    out.unlink(missing_ok=True)  # never read a result left by an earlier run
+    cmd = [sys.executable, __file__, "--child", method, str(dims), "--inverse-rows", str(args.inverse_rows),
+           "--data", args.data]
     if args.quick:
         cmd.append("--quick")
     try:
@@ -182,6 +194,34 @@ def run_child(method: str, dims: int, args) -> tuple[dict, np.ndarray | None]:
                 if proc.stderr.strip() else f"exit {proc.returncode}"}, None
     Z = np.load(out.with_suffix(".npz"))["Zte"]
     return json.loads(out.read_text()), (Z if len(Z) else None)
+
+
+TRADEOFF_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)
+
+
+def tradeoff() -> None:
+    """``structure_weight`` against map and reconstruction quality, 2-D: fit on the first 50,000
+    train rows, measure on the last 10,000 (a validation split: the test rows stay unseen)."""
+    from _common import write_result
+
+    from aekit import AutoencoderReducer
+    from aekit.datasets import load_mnist
+    from aekit.metrics import knn_accuracy, reconstruction_mse, trustworthiness
+
+    X, y = load_mnist("train")
+    Xf, yf, Xv, yv = X[:50_000], y[:50_000], X[50_000:], y[50_000:]
+    rows = []
+    for w in TRADEOFF_WEIGHTS:
+        est = AutoencoderReducer(2, structure_weight=w, random_state=0)
+        t0 = time.perf_counter()
+        Zf = est.fit_transform(Xf)
+        row = {"structure_weight": w, "fit_s": round(time.perf_counter() - t0, 2)}
+        Zv = est.transform(Xv)
+        row.update(val_knn5=knn_accuracy(Zf, yf, Zv, yv, 5), trust5=trustworthiness(Xf[:TRUST_ROWS], Zf[:TRUST_ROWS], 5),
+                   val_mse=reconstruction_mse(Xv, est.inverse_transform(Zv)))
+        rows.append(row)
+        print(row, flush=True)
+        write_result("reduce_tradeoff", {"data": {"fit_rows": len(Xf), "validation_rows": len(Xv)}, "rows": rows})
 
 
 def installed(module: str) -> bool:
@@ -197,22 +237,28 @@ def main() -> None:
     p.add_argument("--dims", type=int, nargs="+", default=[2, 64])
     p.add_argument("--inverse-rows", type=int, default=100,
                    help="test rows umap-learn's inverse_transform reconstructs (about a second each)")
+    p.add_argument("--data", choices=["mnist", "fashion"], default="mnist",
+                   help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, "
+                        "umap-learn, PaCMAP; reduce_fashion.json)")
+    p.add_argument("--tradeoff", action="store_true", help="structure_weight sweep on a validation split only")
     p.add_argument("--child", nargs=2, metavar=("METHOD", "DIMS"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]), args.quick, args.inverse_rows, child_output(*args.child))
+        child(args.child[0], int(args.child[1]), args.quick, args.inverse_rows, child_output(*args.child, args.data), args.data)
+        return
+    if args.tradeoff:
+        tradeoff()
         return
 
     from _common import RESULTS, write_result
 
-    from aekit.datasets import load_mnist
-
-    _, yte = load_mnist("test")
+    yte = load(args.data)[3]
     if args.quick:
         yte = yte[:2000]
     rows, maps = [], {}
-    for dims in args.dims:
-        for method in METHODS_2D if dims <= 3 else METHODS_64D:
+    for dims in [d for d in args.dims if args.data == "mnist" or d <= 3]:
+        methods = METHODS_FASHION if args.data == "fashion" else METHODS_2D if dims <= 3 else METHODS_64D
+        for method in methods:
             if args.methods and method not in args.methods:
                 continue
             if method in NEEDS and not installed(NEEDS[method]):
@@ -231,8 +277,9 @@ def main() -> None:
                 print(f"{dims:>3}-D {method:<13} knn5 {knn}  trust5 {row['trust5']:.3f}  mse {mse}  fit {row['fit_s']:7.1f} s"
                       f" (warm {row.get('fit_s_warm', '-')})  transform {row['transform_per_s'] or '-'}/s", flush=True)
             # written after every method, so a long run that dies keeps what it measured
-            path = write_result("reduce_quick" if args.quick else "reduce", {
-                "data": {"train_rows": 10_000 if args.quick else 60_000, "test_rows": len(yte),
+            name = "reduce" + ("_fashion" if args.data == "fashion" else "") + ("_quick" if args.quick else "")
+            path = write_result(name, {
+                "data": {"name": args.data, "train_rows": 10_000 if args.quick else 60_000, "test_rows": len(yte),
                          "trust_rows": TRUST_ROWS, "label_fraction_semi": LABEL_FRACTION},
                 "timing": "fit_s: each method in a fresh process (cold); fit_s_warm: a second fit in it",
                 "rows": rows,
@@ -240,7 +287,7 @@ def main() -> None:
     if maps:
         from aekit.plots import figure_to_png, plot_latent_comparison
 
-        png = RESULTS / ("reduce_maps_quick.png" if args.quick else "reduce_maps.png")
+        png = RESULTS / f"{name}_maps.png"
         png.write_bytes(figure_to_png(plot_latent_comparison(maps, labels=yte)))
     print(f"wrote {path}")
 

@@ -5,7 +5,14 @@ import pytest
 
 from aekit import AutoencoderReducer
 from aekit.metrics import knn_accuracy
-from aekit.neighbors import EXACT_MAX_ROWS, find_ab_params, fuzzy_knn_graph, knn, optimize_layout, supervise_graph
+from aekit.neighbors import (
+    EXACT_MAX_ROWS,
+    find_ab_params,
+    fuzzy_knn_graph,
+    knn,
+    optimize_layout,
+    supervise_graph,
+)
 from aekit.reduce import STRUCTURE_WEIGHT_AUTO, _graph_layout
 
 

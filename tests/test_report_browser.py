@@ -36,7 +36,7 @@ def browser():
         if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
             pytest.fail(msg + " (AEKIT_REQUIRE_BROWSER=1: the browser tests must run)")
         pytest.skip(msg)
-    with Chromium(launch_timeout=10) as b:  # closes (kills) the browser even when a test fails
+    with Chromium(launch_timeout=30) as b:  # closes (kills) the browser even when a test fails; a busy 2-core machine can take over 10 s to start it
         yield b
 
 

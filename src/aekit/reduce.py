@@ -14,7 +14,14 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import AekitEstimator, training_constraints
-from ._validation import Interval, IntSequence, Options, check_finite, check_numeric_columns, semi_supervised_labels
+from ._validation import (
+    Interval,
+    IntSequence,
+    Options,
+    check_finite,
+    check_numeric_columns,
+    semi_supervised_labels,
+)
 from .blocks import ACTIVATIONS, Autoencoder, PCAFrontEnd, fit_front_end_basis
 from .blocks.frontend import BASIS_SAMPLE_ROWS, sample_rows
 from .neighbors import fuzzy_knn_graph, optimize_layout, supervise_graph

@@ -24,3 +24,10 @@ def test_walkthrough_notebook_runs(tmp_path):
     errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    # the figures render inline, once each, as a reader opening the notebook expects (not as
+    # "<Figure size ...>" text, which a non-interactive backend gives)
+    for call in ("plot_training_curves(history", "plot_latent_comparison(", "plot_image_grid("):
+        cell = next(c for c in nb.cells if c.cell_type == "code" and call in c.source)
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, f"the cell calling {call}...) has {len(images)} image outputs"
+    assert "<Figure size" not in outputs

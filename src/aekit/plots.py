@@ -1,17 +1,22 @@
 """Plots users expect first: latent maps beside PCA's, reconstruction grids, loss curves.
 
-Every function returns a matplotlib ``Figure`` (drawn with the non-interactive Agg backend, so it
-works on servers); save it with ``fig.savefig(...)`` or put it in a report.
+Every function returns a matplotlib ``Figure``; save it with ``fig.savefig(...)`` or put it in a
+report. Imported where no backend was chosen yet (a script, the CLI, a server) the module selects
+the non-interactive Agg backend; in a notebook (``%matplotlib inline``, or Jupyter's own
+``MPLBACKEND``) or a program that imported pyplot first, the figures show where the user expects.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import sys
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")  # no display needed: reports and CLIs render to files
+if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")  # no display needed: reports and CLIs render to files
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402

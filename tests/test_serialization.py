@@ -467,3 +467,21 @@ def test_a_config_asking_for_a_huge_network_is_refused_before_allocating(zoo_fil
     with pytest.raises(ModelFileError, match="holds only|cannot be built") as info:
         load(folder)
     assert str(folder) in str(info.value)
+
+
+def test_import_is_lazy_and_every_public_name_resolves():
+    # `import aekit` (and so every CLI start) must not pay for torch and every tool's imports;
+    # each public name still resolves, and load() knows every model class without prior imports
+    import subprocess
+    import sys
+
+    code = ("import sys, aekit; assert 'torch' not in sys.modules, 'import aekit pulled in torch'; "
+            "[getattr(aekit, n) for n in aekit.__all__]; "
+            "from aekit.serialization import registered_classes; print(len(registered_classes()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) >= 8
+    import aekit
+
+    assert set(aekit.__all__) <= set(dir(aekit))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        aekit.Nope  # noqa: B018

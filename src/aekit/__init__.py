@@ -12,14 +12,37 @@
 - :mod:`aekit.training` -- the one training loop every tool shares.
 """
 
-from . import datasets, metrics, noise, text, translate
+import importlib
+
 from ._version import __version__
-from .denoise import Denoiser, DenoisingAutoencoder
-from .outliers import OutlierDetector
-from .reduce import AutoencoderReducer
-from .serialization import load, save
-from .text import EmbeddingClassifier, TextAutoencoder
-from .translate import AttributeEditor, Translator
+
+# The tools are imported on first use (PEP 562), so that ``import aekit`` and the CLI's start do
+# not pay for every tool's imports; ``from aekit import AutoencoderReducer`` works as before.
+_WHERE = {
+    "AttributeEditor": "translate", "Translator": "translate",
+    "AutoencoderReducer": "reduce",
+    "Denoiser": "denoise", "DenoisingAutoencoder": "denoise",
+    "EmbeddingClassifier": "text", "TextAutoencoder": "text",
+    "OutlierDetector": "outliers",
+    "load": "serialization", "save": "serialization",
+}
+_SUBMODULES = ("datasets", "metrics", "noise", "text", "translate")
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'aekit' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AttributeEditor",

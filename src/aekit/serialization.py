@@ -36,6 +36,19 @@ _REGISTRY: dict[str, type] = {}
 _MAX_CONFIG_BYTES = 64 * 2**20  # a real config is kilobytes (a vocabulary of a million words: ~20 MB)
 
 
+#: The modules whose classes register themselves; :func:`load` imports them on first use, so that
+#: ``import aekit`` itself stays light (the package imports its tools lazily).
+ESTIMATOR_MODULES = ("aekit.reduce", "aekit.denoise", "aekit.outliers", "aekit.text", "aekit.translate")
+
+
+def _registry() -> dict[str, type]:
+    import importlib
+
+    for name in ESTIMATOR_MODULES:
+        importlib.import_module(name)
+    return _REGISTRY
+
+
 def register(cls: type) -> type:
     """Class decorator: let :func:`load` rebuild ``cls`` from a model folder.
 
@@ -289,7 +302,7 @@ def read_model_dir(path: str | os.PathLike) -> tuple[dict, dict[str, torch.Tenso
             f"{path} was written by aekit {config.get('aekit_version', '?')} in model format {version}; "
             f"this aekit ({__version__}) reads format {FORMAT_VERSION} at most. Upgrade aekit: pip install -U aekit."
         )
-    if not isinstance(config.get("class"), str) or config["class"] not in _REGISTRY:
+    if not isinstance(config.get("class"), str) or config["class"] not in _registry():
         raise ModelFileError(
             f"{cfg_path} names class {config.get('class')!r}, which is not an aekit model "
             f"(known: {sorted(_REGISTRY)})."
@@ -305,7 +318,7 @@ def read_model_dir(path: str | os.PathLike) -> tuple[dict, dict[str, torch.Tenso
 
 def registered_classes() -> list[str]:
     """The names of the model classes :func:`load` rebuilds."""
-    return sorted(_REGISTRY)
+    return sorted(_registry())
 
 
 def save(model, path: str | os.PathLike, *, half: bool = False) -> Path:

@@ -425,12 +425,21 @@ def run_demo(output: str | Path = "report", quick: bool = False, verbose: int = 
     )
     metrics: dict = {"quick": quick, "machine": describe_machine()}
     t0 = time.perf_counter()
+    section_seconds = {}
     for section in DEMO_SECTIONS:
+        started = time.perf_counter()
         metrics.update(section(report, quick=quick, verbose=verbose))
+        name = section.__name__.removesuffix("_section")
+        section_seconds[name] = round(time.perf_counter() - started, 1)
+        _log(verbose, f"{name}: done in {section_seconds[name]:.0f} s")
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
+    metrics["section_seconds"] = section_seconds
+    _log(verbose, f"demo: {len(DEMO_SECTIONS)} sections in {metrics['seconds']:.0f} s ("
+         + ", ".join(f"{k} {v:.0f} s" for k, v in section_seconds.items()) + ")")
     about = report.section("About this run")
     about.table([{"fact": k, "value": v} for k, v in metrics["machine"].items()], caption="Machine")
-    about.text(f"Total time: {metrics['seconds']} s{' (quick mode: subsets and few epochs)' if quick else ''}.")
+    about.text(f"Total time: {metrics['seconds']} s{' (quick mode: subsets and few epochs)' if quick else ''}: "
+               + ", ".join(f"{k} {v} s" for k, v in section_seconds.items()) + ".")
     path = report.write(output / "index.html")
     with atomic_path(output / "metrics.json") as tmp:
         tmp.write_text(json.dumps(metrics, indent=2, default=_json_default) + "\n")

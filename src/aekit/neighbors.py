@@ -37,9 +37,10 @@ def _nearest_cell(P: torch.Tensor, centres: torch.Tensor, block: int = 8192) -> 
     return torch.cat([_sq_distances(P[s:s + block], centres).argmin(1) for s in range(0, len(P), block)])
 
 
-def _kmeans(P: torch.Tensor, n_cells: int, gen: torch.Generator, n_iter: int = 6) -> torch.Tensor:
-    """Each row's cell after ``n_iter`` rounds of Lloyd's k-means from random rows (a coarse
-    partition is all the index needs)."""
+def _kmeans(P: torch.Tensor, n_cells: int, gen: torch.Generator, n_iter: int = 6
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(cell of each row, centres)`` after ``n_iter`` rounds of Lloyd's k-means from random
+    rows (a coarse partition is all the index needs)."""
     centres = P[torch.randperm(len(P), generator=gen)[:n_cells]].clone()
     for _ in range(n_iter):
         cell = _nearest_cell(P, centres)
@@ -89,9 +90,10 @@ def knn(X: np.ndarray, n_neighbors: int, random_state: int = 0) -> tuple[np.ndar
     """Indices and distances of each row's ``n_neighbors`` nearest rows (itself first; ``-1``
     where the approximate search found fewer).
 
-    Exact up to ``EXACT_MAX_ROWS`` rows; above, an inverted-file index (:func:`_ivf_knn`), which
-    finds about 97% of the true neighbours. Search few columns: :class:`aekit.AutoencoderReducer`
-    passes the top 50 principal coordinates, as practitioners do before UMAP.
+    Exact up to ``EXACT_MAX_ROWS`` rows; above, ``N_PARTITIONS`` inverted-file indexes
+    (:func:`_ivf_knn`) merged, which find about 99% of the true neighbours. Search few columns:
+    :class:`aekit.AutoencoderReducer` passes the top 50 principal coordinates, as practitioners do
+    before UMAP.
     """
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = len(X)
@@ -103,20 +105,16 @@ def knn(X: np.ndarray, n_neighbors: int, random_state: int = 0) -> tuple[np.ndar
         return idx.astype(np.int64), dist.astype(np.float32)
     P = torch.from_numpy(X)
     found = [_ivf_knn(P, k, random_state + i) for i in range(N_PARTITIONS)]
-    idx, sq = _merge_neighbours(torch.cat([f[0] for f in found], 1), torch.cat([f[1] for f in found], 1), k)
+    idx, _ = _merge_neighbours(torch.cat([f[0] for f in found], 1), torch.cat([f[1] for f in found], 1), k)
     # Each row is its own nearest neighbour at distance 0; put it first even when a duplicate row ties.
     self_rows = torch.arange(n)
     has_self = (idx == self_rows[:, None]).any(1)
     idx[~has_self, -1] = self_rows[~has_self]
     is_self = idx == self_rows[:, None]
-    sq = sq.masked_fill(is_self, 0.0)  # exactly 0, whatever the rounding of the expanded distance
-    order = torch.argsort(torch.where(is_self, -1.0, sq), dim=1, stable=True)
-    idx = torch.gather(idx, 1, order)
     # The distances again, directly: the expanded form |a|^2 - 2ab + |b|^2 rounds twins apart.
-    missing = idx < 0
     dist = torch.cat([(P[idx[s:s + 8192].clamp_min(0)] - P[s:s + 8192, None]).norm(dim=2)
-                      for s in range(0, n, 8192)]).masked_fill_(missing, float("inf"))
-    dist, order = torch.sort(dist.masked_fill(is_self.gather(1, order), -1.0), dim=1, stable=True)
+                      for s in range(0, n, 8192)]).masked_fill_(idx < 0, float("inf"))
+    dist, order = torch.sort(dist.masked_fill(is_self, -1.0), dim=1, stable=True)
     return torch.gather(idx, 1, order).numpy(), dist.clamp_min_(0.0).numpy()
 
 
@@ -138,9 +136,8 @@ def _smooth_knn(dist: np.ndarray, k: int, n_iter: int = 64, bandwidth: float = 1
     return mid, rho
 
 
-def fuzzy_knn_graph(X: np.ndarray, n_neighbors: int = 15, random_state: int = 0, return_knn: bool = False):
-    """Symmetric sparse ``(n, n)`` matrix of fuzzy membership strengths in (0, 1]; with
-    ``return_knn``, also the ``(n, k)`` neighbour indices it came from (:func:`knn`)."""
+def fuzzy_knn_graph(X: np.ndarray, n_neighbors: int = 15, random_state: int = 0) -> sp.coo_matrix:
+    """Symmetric sparse ``(n, n)`` matrix of fuzzy membership strengths in (0, 1]."""
     n = len(X)
     if n < 2:
         raise ValueError("A neighbour graph needs at least 2 rows.")
@@ -154,8 +151,8 @@ def fuzzy_knn_graph(X: np.ndarray, n_neighbors: int = 15, random_state: int = 0,
     A = sp.coo_matrix((w.ravel()[keep], (rows[keep], cols[keep])), shape=(n, n)).tocsr()
     A.setdiag(0)
     A.eliminate_zeros()
-    G = (A + A.T - A.multiply(A.T)).tocoo()
-    return (G, idx) if return_knn else G
+    G = A + A.T - A.multiply(A.T)
+    return G.tocoo()
 
 
 def supervise_graph(graph, y: np.ndarray, target_weight: float = 0.5, n_label_edges: int = 0,

@@ -11,9 +11,9 @@ import aekit
 from aekit import Denoiser, DenoisingAutoencoder
 from aekit.blocks import UNet
 from aekit.datasets import DENOISING_TEST_IMAGES, DENOISING_TRAIN_IMAGES, load_digits
-from aekit.denoise import estimate_noise_sigma
+from aekit.denoise import estimate_noise_model, estimate_noise_sigma
 from aekit.metrics import psnr
-from aekit.noise import gaussian
+from aekit.noise import gaussian, poisson_gaussian
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +126,40 @@ def test_fit_checks_its_parameters():
     assert Denoiser().verbose == 0  # silent by default, as every aekit estimator
 
 
+def test_noise_model_estimate_finds_camera_noise_and_gaussian_noise():
+    camera = skimage.data.camera()
+    peak, sigma = estimate_noise_model(poisson_gaussian(camera / 255.0, peak=30, sigma=10, seed=0))
+    assert 25 < peak < 35 and 5 < sigma < 12
+    peak, sigma = estimate_noise_model(gaussian(camera, 20, seed=0))
+    assert peak > 500 and 17 < sigma < 23  # no signal dependence: a huge photon count
+    with pytest.raises(ValueError, match="too small to estimate its noise.*peak and sigma"):
+        estimate_noise_model(np.zeros((8, 8), np.uint8))
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_camera_noise_is_denoised_with_a_level_map(pretrained, colour):
+    clean = skimage.data.astronaut()[100:228, 150:278] if colour else skimage.data.camera()[100:228, 150:278]
+    clean = clean.astype(np.float32) / 255
+    noisy = poisson_gaussian(clean, peak=20, sigma=5, seed=0)
+    told = pretrained.denoise(noisy, 5, noise="poisson_gaussian", peak=20)
+    blind = pretrained.denoise(noisy, noise="poisson_gaussian")
+    assert told.shape == clean.shape and told.dtype == np.float32
+    assert psnr(clean, told) > psnr(clean, noisy) + 6
+    assert psnr(clean, blind) > psnr(clean, told) - 1.0
+
+
+def test_camera_noise_options_are_checked(pretrained):
+    image = np.zeros((16, 16), np.uint8)
+    with pytest.raises(ValueError, match="noise must be 'gaussian' or 'poisson_gaussian'"):
+        pretrained.denoise(image, noise="speckle")
+    with pytest.raises(ValueError, match="pass noise='poisson_gaussian'"):
+        pretrained.denoise(image, peak=30)
+    with pytest.raises(ValueError, match="peak must be > 0"):
+        pretrained.denoise(image, 5, noise="poisson_gaussian", peak=0)
+    with pytest.raises(ValueError, match="peak must be a number >= 0"):
+        pretrained.denoise(image, 5, noise="poisson_gaussian", peak="many")
+
+
 def test_held_out_images_are_not_training_images():
     assert not set(DENOISING_TEST_IMAGES) & set(DENOISING_TRAIN_IMAGES)
     assert "camera" in DENOISING_TEST_IMAGES
@@ -197,3 +231,14 @@ def test_self_ensemble_averages_the_symmetries(pretrained, camera_crop):
     assert 0 < np.abs(eight - one).mean() < 0.02  # a small correction, not a different image
     with pytest.raises(ValueError, match="self_ensemble must be 1, 2, 4 or 8"):
         Denoiser.pretrained(self_ensemble=3).denoise(noisy)
+
+
+def test_pretrained_versions_are_named_and_unknown_ones_refused():
+    from aekit.denoise import PRETRAINED_DIR, PRETRAINED_VERSIONS
+
+    assert PRETRAINED_DIR == list(PRETRAINED_VERSIONS.values())[-1]
+    for folder in PRETRAINED_VERSIONS.values():
+        assert (folder / "training.json").is_file()  # every shipped model records its schedule
+    assert isinstance(Denoiser.pretrained("v1"), Denoiser)
+    with pytest.raises(ValueError, match="Unknown pretrained denoiser version 'v0'.*v1"):
+        Denoiser.pretrained("v0")

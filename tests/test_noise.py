@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-from aekit.noise import NOISE_KINDS, add_noise, gaussian, masking, poisson, salt_pepper, speckle
+from aekit.noise import (
+    NOISE_KINDS,
+    add_noise,
+    gaussian,
+    masking,
+    poisson,
+    poisson_gaussian,
+    salt_pepper,
+    speckle,
+)
 
 
 @pytest.fixture
@@ -72,6 +81,18 @@ def test_speckle_is_multiplicative():
     y = speckle(x, 0.1, seed=0)
     assert np.all(y[:, :25] == 0)
     assert abs((y[:, 25:] / 0.8 - 1).std() - 0.1) < 0.01
+
+
+def test_poisson_gaussian_variance_follows_the_signal():
+    x = np.repeat(np.array([0.1, 0.5, 0.9], np.float32), 20000).reshape(3, -1)
+    y = poisson_gaussian(x, peak=30, sigma=10, seed=0)
+    assert np.allclose(y.mean(axis=1), x[:, 0], atol=0.005)
+    assert np.allclose(y.var(axis=1), x[:, 0] / 30 + (10 / 255) ** 2, rtol=0.05)
+    assert np.array_equal(y, poisson_gaussian(x, peak=30, sigma=10, seed=0))
+    u8 = poisson_gaussian(np.full((8, 8), 128, np.uint8), seed=0)
+    assert u8.dtype == np.uint8
+    with pytest.raises(ValueError, match="peak must be > 0"):
+        poisson_gaussian(x, peak=0)
 
 
 def test_masking_zeroes_a_fraction(gray):

@@ -349,7 +349,7 @@ def load_denoising_images(split: str = "test") -> dict[str, np.ndarray]:
 
     ``split="test"`` gives the four held-out images the benchmarks measure on (cameraman 512 x 512
     grayscale; astronaut, coffee and the cat Chelsea in colour); ``split="train"`` the 18 images
-    the pretrained :class:`aekit.Denoiser` was trained on (``scripts/train_denoiser.py``). The two
+    the pretrained :class:`aekit.Denoiser` was trained on (v1, ``scripts/train_denoiser_v1.py``). The two
     lists never overlap. Arrays are ``(H, W)`` for grayscale and ``(H, W, 3)`` for colour.
 
     Examples

@@ -25,6 +25,7 @@ How :class:`Denoiser` works, and why:
 
 from __future__ import annotations
 
+import numbers
 import sys
 from pathlib import Path
 
@@ -42,9 +43,12 @@ from .noise import NOISE_KINDS
 from .serialization import load as _load
 from .serialization import register
 
-__all__ = ["PRETRAINED_DIR", "Denoiser", "DenoisingAutoencoder", "estimate_noise_sigma"]
+__all__ = ["PRETRAINED_DIR", "PRETRAINED_VERSIONS", "Denoiser", "DenoisingAutoencoder", "estimate_noise_model", "estimate_noise_sigma"]
 
-PRETRAINED_DIR = Path(__file__).parent / "weights" / "denoiser"
+# The shipped denoisers, oldest first; Denoiser.pretrained() loads the newest. Each folder has the
+# training.json of the run that made it (v1: scripts/train_denoiser_v1.py, on bundled images).
+PRETRAINED_VERSIONS = {"v1": Path(__file__).parent / "weights" / "denoiser"}
+PRETRAINED_DIR = list(PRETRAINED_VERSIONS.values())[-1]
 
 # Rows: luminance and two opponent channels. The rows are orthogonal, so independent noise of
 # level sigma in R, G and B becomes independent noise of level sigma * _SIGMA_FACTOR in each
@@ -119,6 +123,78 @@ def estimate_noise_sigma(image) -> float:
         x = x[..., :3]
         return float(np.mean(estimate_sigma(x, channel_axis=-1))) * 255.0
     return float(estimate_sigma(x)) * 255.0
+
+
+# The 30% quantile of (1.4826 * MAD)^2 over 64 standard normal samples: the bias of the block
+# variance estimate below, divided out (computed once by simulation, 200,000 blocks).
+_BLOCK_QUANTILE, _BLOCK_QUANTILE_BIAS = 0.3, 0.8259
+
+
+def estimate_noise_model(image) -> tuple[float, float]:
+    """Estimate camera (Poisson-Gaussian) noise: ``(peak, sigma)`` with variance ``x / peak + (sigma / 255)^2``.
+
+    ``peak`` is the photon count of a white pixel and ``sigma`` the Gaussian read noise on the
+    0-255 scale, as in :func:`aekit.noise.poisson_gaussian`. Purely Gaussian noise reads as a very
+    large ``peak`` (1e6 at most).
+
+    How: the finest Haar detail ``(a - b - c + d) / 2`` of each 2 x 2 block has the noise's
+    variance and almost none of a smooth image's; its robust variance (MAD) in 16 x 16 pixel
+    tiles is set against the tiles' mean brightness, a low quantile per brightness bin keeps
+    the flattest tiles (texture only adds variance), and a line ``var = x / peak + s^2`` is
+    fitted through the bins (after Foi et al., 2008). Colour channels are pooled.
+
+    Examples
+    --------
+    >>> import skimage.data
+    >>> from aekit.noise import poisson_gaussian
+    >>> noisy = poisson_gaussian(skimage.data.camera(), peak=30, sigma=10, seed=0)
+    >>> peak, sigma = estimate_noise_model(noisy)
+    >>> 25 < peak < 35, 4 < sigma < 12
+    (True, True)
+    """
+    image = np.asarray(image)
+    _check_image_shape(image)
+    x, _ = _as_unit_float(image)
+    chans = [x] if x.ndim == 2 else [x[..., c] for c in range(min(x.shape[2], 3))]
+    means, variances = [], []
+    tile = 8  # Haar coefficients per tile side (16 x 16 pixels)
+    for c in chans:
+        h, w = (n // (2 * tile) * 2 * tile for n in c.shape)
+        if h == 0 or w == 0:
+            raise ValueError(f"The image ({c.shape[0]} x {c.shape[1]}) is too small to estimate its noise; "
+                             "it needs at least 16 x 16 pixels. Pass peak and sigma instead.")
+        c = c[:h, :w].astype(np.float64)
+        a, b, cc, d = c[0::2, 0::2], c[1::2, 0::2], c[0::2, 1::2], c[1::2, 1::2]
+
+        def tiles(t, rows=h // (2 * tile), cols=w // (2 * tile)):
+            return t.reshape(rows, tile, cols, tile).transpose(0, 2, 1, 3).reshape(-1, tile * tile)
+
+        detail, mean = tiles((a - b - cc + d) / 2), tiles((a + b + cc + d) / 4)
+        mad = np.median(np.abs(detail - np.median(detail, axis=1, keepdims=True)), axis=1)
+        # Tiles that touch black or white were clipped (as in 8-bit files): their variance is
+        # too low, so they are left out (unless that leaves too few).
+        lo = np.minimum(np.minimum(a, b), np.minimum(cc, d))
+        hi = np.maximum(np.maximum(a, b), np.maximum(cc, d))
+        unclipped = (tiles(lo).min(axis=1) > 0) & (tiles(hi).max(axis=1) < 1)
+        keep = unclipped if unclipped.sum() >= 100 else np.ones_like(unclipped)
+        means.append(mean.mean(axis=1)[keep])
+        variances.append((1.4826 * mad[keep]) ** 2)
+    m, v = np.concatenate(means), np.concatenate(variances)
+    n_bins = int(np.clip(len(m) // 40, 2, 16))  # small images: fewer, fuller bins
+    edges = np.quantile(m, np.linspace(0, 1, n_bins + 1))
+    bin_m, bin_v = [], []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (m >= lo) & (m <= hi)
+        if inside.sum() >= 10:
+            bin_m.append(np.median(m[inside]))
+            bin_v.append(np.quantile(v[inside], _BLOCK_QUANTILE) / _BLOCK_QUANTILE_BIAS)
+    if len(bin_m) < 2:
+        var = float(np.quantile(v, _BLOCK_QUANTILE) / _BLOCK_QUANTILE_BIAS)
+        return 1e6, float(np.sqrt(var) * 255.0)
+    slope, intercept = np.linalg.lstsq(np.stack([bin_m, np.ones(len(bin_m))], 1), np.array(bin_v), rcond=None)[0]
+    if slope <= 1e-6:  # no signal dependence: Gaussian noise
+        return 1e6, float(np.sqrt(max(float(np.mean(bin_v)), 0.0)) * 255.0)
+    return float(min(1.0 / slope, 1e6)), float(np.sqrt(max(intercept, 0.0)) * 255.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,17 +385,22 @@ class Denoiser(AekitEstimator):
     # -- pretrained weights ------------------------------------------------------------------
 
     @classmethod
-    def pretrained(cls, **overrides) -> Denoiser:
-        """The denoiser that ships with aekit (trained by ``scripts/train_denoiser.py``).
+    def pretrained(cls, version: str | None = None, **overrides) -> Denoiser:
+        """The denoiser that ships with aekit: the newest, or ``version`` (a key of
+        ``aekit.denoise.PRETRAINED_VERSIONS``, e.g. ``"v1"``).
 
         Keyword arguments override inference settings, e.g. ``tile_size=256`` or ``device="cuda"``.
         """
-        if not (PRETRAINED_DIR / "model.safetensors").is_file():
+        if version is not None and version not in PRETRAINED_VERSIONS:
+            raise ValueError(f"Unknown pretrained denoiser version {version!r}; the shipped ones are "
+                             f"{', '.join(PRETRAINED_VERSIONS)}.")
+        folder = PRETRAINED_VERSIONS[version] if version is not None else PRETRAINED_DIR
+        if not (folder / "model.safetensors").is_file():
             raise FileNotFoundError(
-                f"The pretrained denoiser weights are missing from {PRETRAINED_DIR}; reinstall aekit "
+                f"The pretrained denoiser weights are missing from {folder}; reinstall aekit "
                 "or train them with `python scripts/train_denoiser.py`."
             )
-        model = _load(PRETRAINED_DIR)
+        model = _load(folder)
         return model.set_params(**overrides) if overrides else model
 
     # -- training ----------------------------------------------------------------------------
@@ -366,7 +447,7 @@ class Denoiser(AekitEstimator):
 
     # -- inference ---------------------------------------------------------------------------
 
-    def denoise(self, image, sigma=None):
+    def denoise(self, image, sigma=None, *, noise="gaussian", peak=None):
         """Return the denoised image, with the same shape and dtype as ``image``.
 
         Parameters
@@ -374,41 +455,82 @@ class Denoiser(AekitEstimator):
         image : array of shape (H, W) or (H, W, C), C in 1, 3, 4
             uint8, uint16, bool or float on the [0, 1] scale. An alpha channel is passed through.
         sigma : float or None
-            The Gaussian noise level on the 0-255 scale, if known; ``None`` estimates it
-            (:func:`estimate_noise_sigma`).
+            The Gaussian noise level (for camera noise: the read noise) on the 0-255 scale, if
+            known; ``None`` estimates it (:func:`estimate_noise_sigma`, or
+            :func:`estimate_noise_model` for camera noise).
+        noise : {"gaussian", "poisson_gaussian"}, default "gaussian"
+            ``"poisson_gaussian"``: camera-like, signal-dependent noise of variance
+            ``x / peak + (sigma / 255)^2`` (:func:`aekit.noise.poisson_gaussian`). The network is
+            given a per-pixel level map, computed from a first denoising pass, and denoises again.
+        peak : float or None
+            For camera noise: the photon count of a white pixel, if known; ``None`` estimates it.
         """
         check_is_fitted(self)
         self._check_inference_params(self.model_.factor)
+        if noise not in ("gaussian", "poisson_gaussian"):
+            raise ValueError(f"noise must be 'gaussian' or 'poisson_gaussian', got {noise!r}.")
         image = np.asarray(image)
         _check_image_shape(image)
         x, dtype = _as_unit_float(image)
-        if sigma is None:
-            sigma = self.noise_level(image)
-        elif not (np.isscalar(sigma) and np.isfinite(sigma) and sigma >= 0):
-            raise ValueError(f"sigma must be a number >= 0 on the 0-255 scale (e.g. 25), got {sigma!r}.")
-        s = float(sigma) / 255.0
+        for name, value in (("sigma", sigma), ("peak", peak)):
+            if value is not None and not (isinstance(value, numbers.Real) and np.isfinite(value) and value >= 0):
+                what = "on the 0-255 scale (e.g. 25)" if name == "sigma" else "(photons of a white pixel, e.g. 30)"
+                raise ValueError(f"{name} must be a number >= 0 {what}, got {value!r}.")
+        if noise == "gaussian" and peak is not None:
+            raise ValueError("peak is the photon count of camera noise; pass noise='poisson_gaussian' with it.")
+        if noise == "poisson_gaussian" and peak == 0:
+            raise ValueError("peak must be > 0 (the photon count of a white pixel), got 0.")
+        rgb = x.ndim == 3 and x.shape[2] >= 3
+        planes = _to_opponent(x[..., :3]) if rgb else (x if x.ndim == 2 else x[..., 0])[None]
 
-        if x.ndim == 2:
-            out = self._denoise_planes(x[None], np.array([s]))[0]
-        elif x.shape[2] == 1:
-            out = self._denoise_planes(x[None, ..., 0], np.array([s]))[0][..., None]
+        if noise == "gaussian":
+            s = (self.noise_level(image) if sigma is None else float(sigma)) / 255.0
+            clean = self._denoise_planes(planes, s * (_SIGMA_FACTOR if rgb else np.ones(1)))
         else:
-            clean = self._denoise_planes(_to_opponent(x[..., :3]), s * _SIGMA_FACTOR)
+            if peak is None or sigma is None:
+                est_peak, est_sigma = estimate_noise_model(image)
+                peak = est_peak if peak is None else peak
+                sigma = est_sigma if sigma is None else sigma
+            a, b = 1.0 / float(peak), (float(sigma) / 255.0) ** 2
+            # First pass: the image's average level everywhere; then the level each pixel has
+            # at the brightness the first pass found.
+            intensity = np.clip(_from_opponent(planes) if rgb else planes, 0, 1)
+            first = self._denoise_planes(planes, self._camera_levels(np.full_like(intensity, intensity.mean()), a, b, rgb))
+            intensity = np.clip(_from_opponent(first) if rgb else first, 0, 1)
+            clean = self._denoise_planes(planes, self._camera_levels(intensity, a, b, rgb))
+
+        if rgb:
             out = _from_opponent(clean)
             if x.shape[2] == 4:
                 out = np.concatenate([out, x[..., 3:]], axis=2)
+        else:
+            out = clean[0] if x.ndim == 2 else clean[0][..., None]
         return from_unit_float(np.clip(out, 0, 1), dtype)
 
-    def _denoise_planes(self, planes: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
-        """Denoise ``(n, H, W)`` planes, plane ``i`` with noise level ``sigmas[i]`` (0-1 scale)."""
+    @staticmethod
+    def _camera_levels(intensity: np.ndarray, a: float, b: float, rgb: bool) -> np.ndarray:
+        """Per-pixel noise levels of each plane for variance ``a * x + b`` in every RGB channel;
+        ``intensity`` is ``(H, W, 3)`` RGB or ``(1, H, W)`` gray on the [0, 1] scale."""
+        var = a * intensity + b
+        if rgb:  # plane i mixes the channels with weights M[i]: variances add with M[i]^2
+            var = np.einsum("ij,hwj->ihw", (_COLOR**2).astype(np.float32), var.astype(np.float32))
+        return np.sqrt(var).astype(np.float32)
+
+    def _denoise_planes(self, planes: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """Denoise ``(n, H, W)`` planes; ``levels`` (0-1 scale) is one level per plane ``(n,)`` or
+        a level map per plane ``(n, H, W)``."""
         k = self.self_ensemble
+        levels = np.asarray(levels, dtype=np.float32)
+        maps = levels.ndim == 3
         total = None
         # The first k of the 8 symmetries of the square: identity, mirror, then rotations.
         for rot, flip in [(0, False), (0, True), (1, False), (1, True), (2, False), (2, True),
                           (3, False), (3, True)][:k]:
-            t = np.rot90(planes, rot, axes=(1, 2))
-            t = t[:, :, ::-1] if flip else t
-            out = self._denoise_tiled(t, sigmas)
+            def forward(a, rot=rot, flip=flip):
+                a = np.rot90(a, rot, axes=(1, 2))
+                return a[:, :, ::-1] if flip else a
+
+            out = self._denoise_tiled(forward(planes), forward(levels) if maps else levels)
             out = out[:, :, ::-1] if flip else out
             out = np.rot90(out, -rot, axes=(1, 2))
             total = out if total is None else total + out
@@ -420,14 +542,17 @@ class Denoiser(AekitEstimator):
         return float(np.clip(estimate_noise_sigma(image), *self.sigma_range))
 
     @torch.no_grad()
-    def _denoise_tiled(self, planes: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    def _denoise_tiled(self, planes: np.ndarray, levels: np.ndarray) -> np.ndarray:
         model = self.model_
         device = next(model.parameters()).device
         n, h, w = planes.shape
         tile, margin = int(self.tile_size), int(self.tile_overlap)
         out = np.empty_like(planes, dtype=np.float32)
         x = torch.from_numpy(np.ascontiguousarray(planes, dtype=np.float32))[:, None]
-        sig = torch.as_tensor(sigmas, dtype=torch.float32).view(n, 1, 1, 1)
+        if levels.ndim == 3:
+            sig = torch.from_numpy(np.ascontiguousarray(levels, dtype=np.float32))[:, None]
+        else:
+            sig = torch.as_tensor(levels, dtype=torch.float32).view(n, 1, 1, 1)
         step = tile - 2 * margin
         starts = [(r0, c0) for r0 in (range(0, h, step) if h > tile else [0])
                   for c0 in (range(0, w, step) if w > tile else [0])]
@@ -438,7 +563,9 @@ class Denoiser(AekitEstimator):
             ra, rb = max(r0 - margin, 0), min(r0 + step + margin, h) if h > tile else h
             ca, cb = max(c0 - margin, 0), min(c0 + step + margin, w) if w > tile else w
             block = x[:, :, ra:rb, ca:cb].to(device).contiguous(memory_format=torch.channels_last)
-            pred = model(block, sig.to(device).expand_as(block)).float().cpu().numpy()[:, 0]
+            level = sig[:, :, ra:rb, ca:cb] if levels.ndim == 3 else sig.expand(n, 1, rb - ra, cb - ca)
+            level = level.to(device).contiguous(memory_format=torch.channels_last)
+            pred = model(block, level).float().cpu().numpy()[:, 0]
             r_end = min(r0 + step, h) if h > tile else h
             c_end = min(c0 + step, w) if w > tile else w
             out[:, r0:r_end, c0:c_end] = pred[:, r0 - ra:r_end - ra, c0 - ca:c_end - ca]

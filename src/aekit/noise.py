@@ -9,15 +9,16 @@ to integers, as a saved noisy file would be; float data is clipped only if you a
 the noise) or ``None`` (fresh noise from torch's global generator, which is what the training
 loop seeds and checkpoints).
 
-=================  ===========================================================  ===============
-kind               what it does                                                 level
-=================  ===========================================================  ===============
-``gaussian``       adds N(0, sigma^2) to every value                            sigma
-``salt_pepper``    sets a fraction of the values to 0 or 1                      fraction
-``poisson``        shot noise: Poisson(peak * x) / peak                         peak (photons)
-``speckle``        multiplicative: x + x * N(0, sigma^2)                        sigma
-``masking``        sets a fraction of the values to 0 (the classic DAE noise)   fraction
-=================  ===========================================================  ===============
+====================  ==========================================================  ==============
+kind                  what it does                                                level
+====================  ==========================================================  ==============
+``gaussian``          adds N(0, sigma^2) to every value                           sigma
+``salt_pepper``       sets a fraction of the values to 0 or 1                     fraction
+``poisson``           shot noise: Poisson(peak * x) / peak                        peak (photons)
+``poisson_gaussian``  camera noise: shot noise plus Gaussian read noise sigma     peak (photons)
+``speckle``           multiplicative: x + x * N(0, sigma^2)                       sigma
+``masking``           sets a fraction of the values to 0 (the classic DAE noise)  fraction
+====================  ==========================================================  ==============
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import torch
 
 from .images import from_unit_float, to_unit_float
 
-__all__ = ["NOISE_KINDS", "add_noise", "gaussian", "masking", "poisson", "salt_pepper", "speckle"]
+__all__ = ["NOISE_KINDS", "add_noise", "gaussian", "masking", "poisson", "poisson_gaussian", "salt_pepper",
+           "speckle"]
 
 
 def _generator(seed) -> torch.Generator | None:
@@ -130,6 +132,35 @@ def poisson(x, peak: float = 30.0, *, clip: bool | None = None, seed=None):
     return _finish(counts / peak, back, clip)
 
 
+def poisson_gaussian(x, peak: float = 30.0, sigma: float = 10.0, *, scale: float = 255.0,
+                     clip: bool | None = None, seed=None):
+    """Camera noise: ``Poisson(peak * x) / peak`` photon (shot) noise plus Gaussian read noise.
+
+    The noise of a raw camera pixel is signal-dependent: its variance is ``x / peak + s^2``
+    (``s = sigma / scale``), so bright areas are noisier in absolute terms and dark ones in
+    relative terms. ``peak`` is the photon count of a white pixel (smaller is noisier); ``sigma``
+    the read noise on the same 0-255 scale as :func:`gaussian` (``scale=255``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dark, bright = np.full((200, 200), 0.1), np.full((200, 200), 0.9)
+    >>> noisy = [poisson_gaussian(x, 30, 10, seed=0) for x in (dark, bright)]
+    >>> [round(float(n.std()), 2) for n in noisy]   # sqrt(x / 30 + (10 / 255)^2)
+    [0.07, 0.18]
+    """
+    peak = _check_level("peak", peak)
+    if peak == 0:
+        raise ValueError("peak must be > 0 (the photon count of a white pixel), got 0.")
+    sigma = _check_level("sigma", sigma)
+    t, back = _to_unit(x)
+    g = _generator(seed)
+    rate = (t.float().clamp(min=0) * peak).cpu()
+    counts = torch.poisson(rate, generator=g)
+    read = torch.randn(t.shape, generator=g, dtype=torch.float32) * (sigma / float(scale))
+    return _finish((counts / peak + read).to(t.device, t.dtype), back, clip)
+
+
 def speckle(x, sigma: float = 0.1, *, clip: bool | None = None, seed=None):
     """Multiplicative noise ``x + x * N(0, sigma^2)`` (radar, ultrasound); ``sigma`` relative."""
     sigma = _check_level("sigma", sigma)
@@ -150,6 +181,7 @@ NOISE_KINDS = {
     "gaussian": gaussian,
     "salt_pepper": salt_pepper,
     "poisson": poisson,
+    "poisson_gaussian": poisson_gaussian,
     "speckle": speckle,
     "masking": masking,
 }

@@ -45,6 +45,17 @@ def test_npy_noise_keeps_unclipped_floats_and_blind_denoise_reads_it(clean_files
     assert np.load(tmp_path / "out" / "n.npy").dtype == np.float32
 
 
+def test_camera_noise_then_blind_camera_denoise(clean_files, tmp_path, run):
+    r = run("noise", clean_files / "cam.png", "-o", tmp_path / "n.npy", "--camera", 20, "--read-noise", 5)
+    assert r.exit_code == 0 and "camera noise: peak 20 photons, read noise 5" in r.output, r.output
+    r = run("denoise", tmp_path / "n.npy", "-o", tmp_path / "out", "--camera")
+    assert r.exit_code == 0, r.output
+    assert "camera noise, estimated: peak" in r.output
+    clean = read_image(clean_files / "cam.png")
+    out, noisy = np.load(tmp_path / "out" / "n.npy"), np.load(tmp_path / "n.npy")
+    assert psnr(clean / 255.0, np.clip(out, 0, 1)) > psnr(clean / 255.0, np.clip(noisy, 0, 1)) + 4
+
+
 def test_denoise_refuses_to_overwrite_without_asking(clean_files, tmp_path, run):
     out = tmp_path / "out"
     assert run("denoise", clean_files / "cam.png", "-o", out, "-q").exit_code == 0
@@ -73,6 +84,7 @@ def test_one_corrupt_file_does_not_stop_the_folder(clean_files, tmp_path, run):
     (["noise", "IN", "-o", "x.png", "--gaussian", "5", "--masking", "0.1"], 2, "exactly one"),
     (["noise", "IN", "-o", "x.bmp", "--gaussian", "5"], 1, "'.bmp'"),
     (["denoise", "IN", "-o", "out", "--model", "MODEL"], 1, "not a Denoiser"),
+    (["denoise", "IN", "-o", "out", "--peak", "30"], 2, "add --camera"),
 ])
 def test_bad_usage_is_one_clear_line(clean_files, tmp_path, args, code, text, run):
     from aekit import AutoencoderReducer

@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.aekit-setup-done
 # multi-GB CUDA build. The project then asks for torch>=2.4, which this pin already satisfies.
 TORCH_PIN := torch==2.13.0
 
-.PHONY: setup browser demo test lint bench bench-keras clean
+.PHONY: setup browser demo test docs lint bench bench-keras clean
 
 setup: $(STAMP)
 
@@ -55,11 +55,19 @@ demo: setup
 	$(VENV)/bin/aekit demo
 
 test: setup browser
-	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff check src tests benchmarks scripts docs examples/gallery
 	$(PY) -m pytest -q
 
+# The documentation site, offline, into docs/_build/html: the API reference from the docstrings,
+# the user guide, benchmark tables from benchmarks/results/, the gallery and the notebook executed.
+# Warnings are errors; then every internal link of the built site is checked.
+docs: setup
+	@$(PIP) install -qq -e ".[docs]"
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(PY) docs/check_links.py docs/_build/html
+
 lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff check src tests benchmarks scripts docs examples/gallery
 
 bench: setup
 	$(PY) benchmarks/train_speed.py

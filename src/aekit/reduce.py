@@ -310,7 +310,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
     timings_ : dict
         Seconds the last ``fit`` spent on each part: ``scaling``, ``basis`` (the PCA front end),
         ``graph`` and ``layout`` (the structure term), ``network`` (training).
-    center_, scale_ : ndarray of shape (n_features_in_,)
+    center_, scale_ : ndarray of shape (n_features,)
         The learned input scaling.
     history_ : aekit.training.History
         Per-epoch loss and val_loss.
@@ -656,7 +656,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         return np.load(path, mmap_mode="r")
 
     def inverse_transform(self, X):
-        """Decode latent codes back to the input space: shape (n_samples, n_features_in_)."""
+        """Decode latent codes back to the input space: shape ``(n_samples, n_features_in_)``."""
         check_is_fitted(self)
         from sklearn.utils import check_array
 

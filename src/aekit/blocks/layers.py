@@ -103,7 +103,7 @@ class _DenseChain(nn.Module):
 
 @register_network
 class DenseEncoder(_DenseChain):
-    """``n_features -> hidden_layer_sizes... -> n_components``.
+    """A dense encoder: ``n_features`` -> ``hidden_layer_sizes`` -> ``n_components``.
 
     Examples
     --------

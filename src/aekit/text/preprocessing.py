@@ -112,7 +112,7 @@ def _resolve_hash(hash_function) -> Callable[[str], int]:
 
 def hashing_trick(text: str, n: int, hash_function="md5", filters: str = DEFAULT_FILTERS,
                   lower: bool = True, split: str = " ") -> list[int]:
-    """Turn a text into a list of word indices in ``1 .. n-1`` by hashing each word.
+    """Turn a text into a list of word indices from 1 to ``n - 1`` by hashing each word.
 
     Index 0 is never produced: it is reserved for padding (see :func:`pad_sequences`). Each word
     ``w`` maps to ``hash_function(w) % (n - 1) + 1``, as in Keras 2. Different words can share
@@ -169,7 +169,7 @@ def _check_n(n) -> int:
 
 def one_hot(text: str, n: int, filters: str = DEFAULT_FILTERS, lower: bool = True, split: str = " ",
             hash_function="md5") -> list[int]:
-    """Encode a text as a list of word indices in ``1 .. n-1`` (Keras 2's ``one_hot``).
+    """Encode a text as a list of word indices from 1 to ``n - 1`` (Keras 2's ``one_hot``).
 
     Despite its name it returns integer indices, not one-hot vectors: it is
     :func:`hashing_trick` with the arguments in Keras' order.

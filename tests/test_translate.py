@@ -18,7 +18,7 @@ from aekit.cli import main
 from aekit.datasets import load_mnist, make_faces
 from aekit.errors import ModelFileError
 from aekit.metrics import psnr
-from aekit.translate import FaderNetwork, _describe_attributes, _fader_loss
+from aekit.translate import FaderNetwork, _as_images, _describe_attributes, _fader_loss
 
 TINY = dict(channels=(8, 16, 16), batch_size=32, random_state=0, verbose=0)
 
@@ -210,6 +210,48 @@ def test_an_added_attribute_gets_the_mean_style_a_kept_one_its_own(fader, faces)
     changed = np.abs(after - before).reshape(8, -1).max(axis=1)
     assert (changed[:4] > 1e-3).all()  # glasses added: drawn in the mean style
     assert (changed[4:] == 0).all()  # glasses kept: drawn in the face's own style
+
+
+def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces):
+    x, ref = faces.images[:6], faces.images[6:12]
+    src = {k: np.zeros(6, np.int64) for k in faces.attributes}
+    plain = fader.edit(x, source_attributes=src, glasses=1, mode="decode")
+    guided = fader.edit(x, source_attributes=src, glasses=1, reference=ref, mode="decode")
+    assert guided.shape == x.shape and np.abs(guided - plain).max() > 1e-4
+    # exactly the reference's style code: an editor whose mean style is the reference's draws the same
+    ed = copy.deepcopy(fader)
+    k = [s["name"] for s in ed.attributes_ if s["kind"] == "binary"].index("glasses")
+    d = ed.model_.style_dim
+    one = ed._scores(_as_images(ref[:1])[0])[0, ed.model_.n_logits + k * d:ed.model_.n_logits + (k + 1) * d]
+    ed.style_means_["glasses"] = one
+    np.testing.assert_allclose(fader.edit(x, source_attributes=src, glasses=1, reference=ref[:1], mode="decode"),
+                               ed.edit(x, source_attributes=src, glasses=1, mode="decode"), atol=1e-5)
+    # a reference lends nothing to an attribute being removed
+    np.testing.assert_array_equal(fader.edit(x, source_attributes=src, beard=0, reference=ref, mode="decode"),
+                                  fader.edit(x, source_attributes=src, beard=0, mode="decode"))
+
+
+def test_reference_errors_name_the_problem(fader, vector, faces):
+    x = faces.images[:4]
+    with pytest.raises(ValueError, match="one per image \\(4\\) or one for all"):
+        fader.edit(x, glasses=1, reference=faces.images[:3])
+    with pytest.raises(ValueError, match="reference images have shape"):
+        fader.edit(x, glasses=1, reference=faces.images[:1, :16, :16])
+    with pytest.raises(ValueError, match="name at least one binary attribute"):
+        fader.edit(x, reference=faces.images[:1])
+    with pytest.raises(ValueError, match="needs style codes"):
+        vector.edit(x, glasses=1, reference=faces.images[:1])
+
+
+def test_faces_render_with_a_reference_style():
+    faces, ref = make_faces(4, size=32, random_state=0), make_faces(4, size=32, random_state=1)
+    theirs = faces.render(glasses=1, style_from=ref)
+    assert not np.allclose(theirs, faces.render(glasses=1))
+    assert np.array_equal(faces.render(beard=0, style_from=ref), faces.render(beard=0))  # no beard, no look
+    one = faces.render(glasses=1, style_from=make_faces(1, size=32, random_state=1))
+    assert one.shape == theirs.shape
+    with pytest.raises(ValueError, match="style_from has 3 faces"):
+        faces.render(glasses=1, style_from=make_faces(3, size=32, random_state=1))
 
 
 def test_auto_adds_by_residual_and_removes_by_mask(fader, faces):

@@ -36,7 +36,7 @@ from numbers import Integral, Real
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["ATTRIBUTES", "Faces", "make_faces", "render_faces", "sample_identities"]
+__all__ = ["ATTRIBUTES", "STYLE_KEYS", "Faces", "make_faces", "render_faces", "sample_identities"]
 
 ATTRIBUTES = ("glasses", "beard", "blond", "smiling")
 
@@ -44,6 +44,15 @@ HAIR_STYLES = ("short", "long", "bob", "fringe", "receding")
 GLASSES_SHAPES = ("round", "rectangular", "oval", "cat-eye")
 BEARD_SHAPES = ("full", "goatee", "chin-strap", "stubble")
 SMILE_STYLES = ("closed", "open", "grin")
+# The identity fields that make up each attribute's look, which a reference face lends another in
+# ``Faces.render(style_from=...)`` (the ground truth of a reference-guided edit).
+STYLE_KEYS = {
+    "glasses": ("glasses_shape", "glasses_color", "glasses_thickness", "glasses_size", "glasses_aspect",
+                "lens_color", "lens_alpha"),
+    "beard": ("beard_shape", "beard_color", "beard_bulk"),
+    "blond": ("blond_color",),
+    "smiling": ("smile_style", "smile_width", "smile_depth"),
+}
 
 _CX, _CY = 0.5, 0.45  # canonical centre of the head ellipse
 _PIVOT = np.array([0.5, 0.5])
@@ -733,7 +742,7 @@ class Faces:
     identities: dict[str, np.ndarray] = field(repr=False)
     size: int
 
-    def render(self, attributes: dict | None = None, **overrides) -> np.ndarray:
+    def render(self, attributes: dict | None = None, *, style_from=None, **overrides) -> np.ndarray:
         """Render the same identities with other attributes.
 
         Starts from ``self.attributes``; entries of ``attributes`` (a dict of arrays) and then
@@ -743,6 +752,10 @@ class Faces:
         ----------
         attributes : dict, optional
             Attribute name -> ``n`` values in {0, 1}.
+        style_from : Faces, optional
+            Reference faces (``n`` of them, or one for all) whose look the changed attributes
+            take: the shape, colour and thickness of their glasses, their beard, their blond
+            shade, their smile (the fields in ``STYLE_KEYS``). Everything else stays this face's.
         **overrides
             Attribute name -> 0/1 scalar (applied to every face) or array.
 
@@ -757,8 +770,11 @@ class Faces:
         >>> bool((faces.render() == faces.images).all())
         True
         >>> no_beard = faces.render(beard=0)
+        >>> ref = make_faces(3, random_state=2)
+        >>> their_glasses = faces.render(glasses=1, style_from=ref)  # each face wears its reference's
         """
         merged = dict(self.attributes)
+        changed = []
         for extra in (attributes or {}), overrides:
             unknown = [k for k in extra if k not in ATTRIBUTES]
             if unknown:
@@ -766,7 +782,20 @@ class Faces:
                     f"unknown attribute name(s) {unknown}; known attributes: {ATTRIBUTES}"
                 )
             merged.update(extra)
-        return render_faces(self.identities, merged, self.size)
+            changed += list(extra)
+        identities = self.identities
+        if style_from is not None:
+            ref = style_from.identities if isinstance(style_from, Faces) else style_from
+            m = len(next(iter(ref.values())))
+            n = len(self)
+            if m not in (1, n):
+                raise ValueError(f"style_from has {m} faces; give one per face ({n}) or one for all.")
+            identities = dict(identities)
+            for name in dict.fromkeys(changed):
+                for key in STYLE_KEYS[name]:
+                    value = np.asarray(ref[key])
+                    identities[key] = np.repeat(value, n, axis=0) if m == 1 and n > 1 else value.copy()
+        return render_faces(identities, merged, self.size)
 
     def __len__(self) -> int:
         return int(self.images.shape[0])

@@ -540,8 +540,8 @@ class AttributeEditor(AekitEstimator):
         return z + shift
 
     @torch.no_grad()
-    def edit(self, images, attributes=None, *, source_attributes=None, mode="auto", batch_size=128,
-             **changes):
+    def edit(self, images, attributes=None, *, source_attributes=None, reference=None, mode="auto",
+             batch_size=128, **changes):
         """Return ``images`` with some attributes changed: ``edit(images, glasses=0)`` removes
         glasses, ``glasses=1`` adds them, ``glasses=0.5`` half-way; ``digit=3`` redraws a digit.
 
@@ -552,6 +552,12 @@ class AttributeEditor(AekitEstimator):
             Per-image target values; ``**changes`` (one value for all, or one per image) win.
         source_attributes : DataFrame or dict of arrays, optional
             The images' current attributes, when known; otherwise the built-in classifier's.
+        reference : array (n, H, W[, C]) or (1, H, W[, C]), optional
+            Reference images (one per image, or one for all) whose look the attributes being set
+            take: ``edit(faces, glasses=1, reference=ref)`` gives each face the reference face's
+            glasses (their shape, colour and thickness), not the training faces' average pair.
+            Applies to the binary attributes named in ``changes`` / ``attributes`` and set above
+            0; needs the style codes of ``method="fader"`` with ``style_dim > 0``.
         mode : {"auto", "residual", "mask", "decode"}, default "auto"
             ``"residual"``: add the change the decoder predicts to the input, so untouched pixels
             keep their values. ``"mask"``: the decoder's new image where the edit changes the
@@ -598,6 +604,15 @@ class AttributeEditor(AekitEstimator):
         device = self._model_device()
         # an attribute the image has keeps its own style; one it lacks gets the mean
         styles = self._edit_styles(scores, seen) if styled else None
+        new_styles = styles
+        if reference is not None:
+            new_styles, restyled = self._reference_styles(reference, styles, target, attributes, changes, shape)
+            # an attribute the image already has, in another look, is replaced, not added to
+            had = np.zeros(n, dtype=bool)
+            for name in restyled:
+                had |= np.asarray(seen[name], dtype=np.float32) > 0.5
+            if mode == "auto":
+                masked_rows = masked_rows | had
         out = np.empty_like(x)
         for a in range(0, n, batch_size):
             rows = slice(a, a + batch_size)
@@ -608,8 +623,9 @@ class AttributeEditor(AekitEstimator):
                 target_b = {k: v[rows] for k, v in target.items()}
                 current_b = {k: v[rows] for k, v in current.items()}
                 style = None if styles is None else torch.from_numpy(styles[rows]).to(device)
+                style_new = None if new_styles is None else torch.from_numpy(new_styles[rows]).to(device)
                 c_new = torch.from_numpy(_condition(self.attributes_, target_b, len(xb))).to(device)
-                new = model.decode(z, model.condition(c_new, style), size)
+                new = model.decode(z, model.condition(c_new, style_new), size)
                 if mode != "decode":
                     c_cur = torch.from_numpy(_condition(self.attributes_, current_b, len(xb))).to(device)
                     cur = model.decode(z, model.condition(c_cur, style), size)
@@ -622,6 +638,36 @@ class AttributeEditor(AekitEstimator):
                 new = torch.where(use_mask, _masked_blend(xb, new, cur), xb + new - cur)
             out[rows] = new.float().cpu().numpy()
         return _to_layout(out, shape)
+
+    def _reference_styles(self, reference, styles, target, attributes, changes, shape):
+        """The style codes of an edit guided by ``reference`` images, and the attributes they
+        restyle (the binary ones the caller sets above 0)."""
+        if styles is None:
+            raise ValueError("reference= needs style codes: an editor fitted with method='fader' and "
+                             "style_dim > 0.")
+        ref, ref_shape = _as_images(reference, "reference")
+        if tuple(ref_shape) != tuple(shape):
+            raise ValueError(f"reference images have shape {tuple(ref_shape)}, the images {tuple(shape)}; "
+                             "they must match.")
+        n = len(styles)
+        if len(ref) not in (1, n):
+            raise ValueError(f"reference has {len(ref)} images; give one per image ({n}) or one for all.")
+        given = set(changes) | (set(attributes) if attributes is not None else set())
+        binary = [s for s in self.attributes_ if s["kind"] == "binary"]
+        restyled = [s["name"] for s in binary if s["name"] in given]
+        if not restyled:
+            raise ValueError("reference= gives the look of the attributes being set; name at least one binary "
+                             f"attribute, e.g. edit(images, {binary[0]['name'] if binary else 'glasses'}=1, "
+                             "reference=ref).")
+        ref_styles = self._scores(ref)[:, self.model_.n_logits:]
+        ref_styles = np.repeat(ref_styles, n, axis=0) if len(ref) == 1 and n > 1 else ref_styles
+        out = styles.copy()
+        d = self.model_.style_dim
+        for k, s in enumerate(binary):
+            if s["name"] in restyled:
+                on = np.asarray(target[s["name"]], dtype=np.float32) > 0
+                out[on, k * d:(k + 1) * d] = ref_styles[on, k * d:(k + 1) * d]
+        return out, restyled
 
     def _rows_to_mask(self, n: int, current: dict, target: dict) -> np.ndarray:
         """The images whose edit lowers a binary attribute or changes a categorical one."""

@@ -57,8 +57,12 @@ def methods(color: bool, model: Denoiser) -> dict:
     """name -> f(noisy float image, sigma on the 0-255 scale) -> denoised image."""
     import bm3d
 
+    from aekit.denoise import PRETRAINED_VERSIONS
+
     ch = -1 if color else None
     ensemble = Denoiser.pretrained(self_ensemble=8)
+    # the older shipped versions, told sigma, beside the newest
+    older = {f"aekit {v} (older weights)": Denoiser.pretrained(v) for v in list(PRETRAINED_VERSIONS)[:-1]}
     return {
         "noisy": lambda y, s: y,
         "gaussian blur": lambda y, s: gaussian_filter(y, sigma=0.5 + s / 25, channel_axis=ch),
@@ -74,6 +78,7 @@ def methods(color: bool, model: Denoiser) -> dict:
         "aekit": lambda y, s: model.denoise(y, sigma=s),
         "aekit (blind)": lambda y, s: model.denoise(y),
         "aekit (self_ensemble=8)": lambda y, s: ensemble.denoise(y, sigma=s),
+        **{name: (lambda y, s, m=m: m.denoise(y, sigma=s)) for name, m in older.items()},
     }
 
 
@@ -130,8 +135,10 @@ def bm3d_anscombe(y: np.ndarray, peak: float, sigma: float) -> np.ndarray:
 
 def camera_section(images: dict, model: Denoiser) -> dict:
     """Poisson-Gaussian (camera-like) noise on the grayscale test images, unclipped."""
-    from aekit.denoise import estimate_noise_model
+    from aekit.denoise import PRETRAINED_VERSIONS, estimate_noise_model
     from aekit.noise import poisson_gaussian
+
+    older = {v: Denoiser.pretrained(v) for v in list(PRETRAINED_VERSIONS)[:-1]}
 
     table = {}
     for peak, sigma in CAMERA_SETTINGS:
@@ -146,6 +153,9 @@ def camera_section(images: dict, model: Denoiser) -> dict:
                 "aekit (told)": lambda y, p, s: model.denoise(y, s, noise="poisson_gaussian", peak=p),
                 "aekit (blind)": lambda y, p, s: model.denoise(y, noise="poisson_gaussian"),
                 "aekit (Gaussian, blind)": lambda y, p, s: model.denoise(y),
+                **{f"aekit {v} (older weights, told)": (lambda y, p, s, m=m: m.denoise(y, s, noise="poisson_gaussian",
+                                                                                   peak=p))
+                   for v, m in older.items()},
             }
             for method, fn in fns.items():
                 t0 = time.perf_counter()

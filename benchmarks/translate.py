@@ -12,7 +12,14 @@ and each direction (add: the faces without it; remove: the faces with it):
   changes, dilated by 2 pixels), where the edit should change nothing;
 - "no-op": the same scores for returning the input unchanged, the floor any edit must beat.
 
-Methods: ``AttributeEditor(method="fader")`` (conditional decoder + latent discriminator) and the
+Reference-guided additions (glasses, beard, blond): each test face lacking the attribute is given
+the look of a reference face that has it (``edit(faces, glasses=1, reference=refs)``) and scored
+against the test face rendered in exactly that look (``Faces.render(style_from=refs)``), beside
+the same edit without a reference (the training faces' mean look).
+
+Methods: the shipped editor (``AttributeEditor.pretrained("faces")``, trained by
+``scripts/train_face_editor.py`` on other people), ``AttributeEditor(method="fader")``
+(conditional decoder + latent discriminator, trained here) and the
 baseline ``method="vector"`` (a plain autoencoder of the same architecture and training, edited
 by latent vector arithmetic), each applied in every edit mode: ``auto`` (the default:
 ``residual`` when adding, ``mask`` when removing), ``residual`` (the predicted change is added to
@@ -37,6 +44,7 @@ per skeleton pixel).
     .venv/bin/python benchmarks/translate.py --only faces   # 74 minutes on one thread
     .venv/bin/python benchmarks/translate.py --only mnist   # 33 minutes on one thread
     .venv/bin/python benchmarks/translate.py --only translator-faces --loss l1   # 14 minutes
+    .venv/bin/python benchmarks/translate.py --only faces-pretrained   # the shipped editor alone: minutes
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
 ``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and
@@ -156,7 +164,52 @@ def latent_probe(editor, images, labels) -> dict:
     return out
 
 
-def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse") -> tuple[dict, dict]:
+REFERENCE_ATTRIBUTES = ("glasses", "beard", "blond")
+
+
+def reference_edits(editors, test, pool, classify, log) -> dict:
+    """Additions guided by a reference face: each test face lacking the attribute gets the look of
+    a reference face that has it, scored against the test face rendered in exactly that look."""
+    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
+    out = {}
+    for name in REFERENCE_ATTRIBUTES:
+        j = ATTRIBUTES.index(name)
+        idx = np.flatnonzero(test.attributes[name] == 0)
+        wearers = np.flatnonzero(pool.attributes[name] == 1)[:len(idx)]
+        idx = idx[:len(wearers)]
+        faces, refs = test[idx], pool[wearers]
+        truth = faces.render(**{name: 1}, style_from=refs)
+        mean_look = faces.render(**{name: 1})
+        region = binary_dilation(np.abs(truth - faces.images).max(axis=-1) > 1 / 255, iterations=2,
+                                 structure=np.ones((1, 3, 3), bool))
+        true_after = labels_of(faces)
+        true_after[:, j] = 1
+        rows = {"no-op": score_edits(faces.images, truth, region, classify, j, 1, true_after)}
+        rows["no-op"]["psnr_of_the_face_in_its_own_look"] = mean_of(psnr, truth, mean_look)
+        for method, ed in editors.items():
+            if ed.method != "fader" or not ed.style_dim:
+                continue
+            guided = ed.edit(faces.images, reference=refs.images, **{name: 1})
+            plain = ed.edit(faces.images, **{name: 1})
+            rows[f"{method} (reference)"] = score_edits(guided, truth, region, classify, j, 1, true_after)
+            rows[f"{method} (no reference)"] = score_edits(plain, truth, region, classify, j, 1, true_after)
+        out[f"{name}_add_like_reference"] = rows
+        log(f"{name} like a reference: " + "; ".join(f"{m} {r['psnr']:.2f} dB" for m, r in rows.items()))
+    return out
+
+
+def pretrained_editor():
+    """The shipped face editor and how long its training took (from its training.json)."""
+    import json
+
+    from aekit.translate import PRETRAINED_EDITORS
+
+    info = json.loads((PRETRAINED_EDITORS["faces"] / "training.json").read_text())
+    return AttributeEditor.pretrained("faces"), info
+
+
+def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", methods=("fader", "vector"),
+                  with_pretrained=True) -> tuple[dict, dict]:
     t = time.perf_counter()
     train_faces = make_faces(cfg["n_train"], random_state=seed)
     test = make_faces(cfg["n_test"], random_state=seed + 1)
@@ -172,8 +225,12 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse") -> t
         f"({time.perf_counter() - t:.0f} s)")
 
     editors, fit_seconds = {}, {}
+    if with_pretrained:
+        editors["pretrained"], info = pretrained_editor()
+        fit_seconds["pretrained"] = info.get("seconds_this_run")
+        log(f"pretrained face editor: trained on {info['data']['n']:,} faces, {info['params']['max_epochs']} epochs")
     extra = {} if adversarial_weight is None else {"adversarial_weight": adversarial_weight}
-    for method in ("fader", "vector"):
+    for method in methods:
         t = time.perf_counter()
         editors[method] = AttributeEditor(method=method, max_epochs=cfg["epochs"], random_state=seed,
                                           verbose=1, **extra).fit(train_faces.images, train_faces.attributes)
@@ -181,14 +238,15 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse") -> t
         log(f"{method}: fitted in {fit_seconds[method]:.0f} s; last epoch "
             f"{ {k: round(v[-1], 4) for k, v in editors[method].history_.history.items()} }")
 
-    results: dict = {"adversarial_weight": editors["fader"].adversarial_weight,
-                     "attribute_weight": editors["fader"].attribute_weight,
+    main_editor = editors.get("pretrained", editors.get("fader"))
+    results: dict = {"adversarial_weight": main_editor.adversarial_weight,
+                     "attribute_weight": main_editor.attribute_weight,
                      "classifier_accuracy_on_ground_truth": dict(zip(ATTRIBUTES, map(float, clf_acc))),
                      "fit_seconds": fit_seconds, "edits": {}, "latent_probe": {},
                      "latent_discriminator_accuracy": {}, "reconstruction_psnr": {}}
     for method, ed in editors.items():
         results["latent_probe"][method] = latent_probe(ed, test.images, test_labels)
-        results["latent_discriminator_accuracy"][method] = ed.history_.history["discriminator_accuracy"][-1]
+        results["latent_discriminator_accuracy"][method] = ed.history_.history.get("discriminator_accuracy", [None])[-1]
         rec = ed.reconstruct(test.images)
         results["reconstruction_psnr"][method] = mean_of(psnr, test.images, rec)
 
@@ -209,14 +267,25 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse") -> t
                     out = ed.edit(originals, mode=mode, **{name: target})
                     rows[f"{method} ({mode})"] = score_edits(out, truths, regions, classify, j, target,
                                                              true_after)
-                    if method == "fader" and mode == "auto":
+                    if method == next(iter(editors)) and mode == "auto":
                         figures[key] = (originals[:8], out[:8], truths[:8])
             results["edits"][key] = rows
             log(f"{key}: " + "; ".join(f"{m} {r['psnr']:.2f} dB, clf {r['classifier_accuracy']:.3f}"
                                         for m, r in rows.items()))
 
-    results["translator_glasses_off"] = translator_faces(cfg, seed, test, classify, loss, log,
-                                                         editor=editors["fader"])
+    pool = make_faces(cfg["n_test"] * 3, random_state=seed + 5)  # reference faces: other people again
+    results["reference_edits"] = reference_edits(editors, test, pool, classify, log)
+    ref_name = "glasses"
+    idx = np.flatnonzero(test.attributes[ref_name] == 0)[:8]
+    wearers = np.flatnonzero(pool.attributes[ref_name] == 1)[:8]
+    if len(idx) and len(wearers) == len(idx):
+        ed = next(iter(editors.values()))
+        figures["reference"] = (pool.images[wearers], test.images[idx],
+                                ed.edit(test.images[idx], reference=pool.images[wearers], **{ref_name: 1}),
+                                test[idx].render(**{ref_name: 1}, style_from=pool[wearers]))
+    if "fader" in editors:
+        results["translator_glasses_off"] = translator_faces(cfg, seed, test, classify, loss, log,
+                                                             editor=editors["fader"])
     return results, figures
 
 
@@ -282,6 +351,13 @@ def stroke_width(img: np.ndarray) -> float:
     return float(ink.sum() / max(skel, 1))
 
 
+def sharpness(img: np.ndarray) -> float:
+    """Mean gradient magnitude (Sobel) of an image: blur lowers it."""
+    from scipy.ndimage import sobel
+
+    return float(np.hypot(sobel(img, axis=0), sobel(img, axis=1)).mean())
+
+
 def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     X, y = load_mnist("train", flatten=False)
     Xt, yt = load_mnist("test", flatten=False)
@@ -303,7 +379,7 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     grid[:, 0] = originals[:10]
     per_mode = {}
     for mode in ("residual", "mask", "decode"):
-        agree, per_digit, slant_pairs, width_pairs = [], {}, [], []
+        agree, per_digit, slant_pairs, width_pairs, sharp = [], {}, [], [], []
         for d in range(10):
             out = editor.edit(originals, digit=d, mode=mode)
             changed = labels != d
@@ -313,6 +389,7 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
             for o, e in zip(originals[changed], out[changed]):
                 slant_pairs.append((slant(o), slant(e)))
                 width_pairs.append((stroke_width(o), stroke_width(e)))
+                sharp.append((sharpness(o), sharpness(e)))
             if mode == "mask":  # what edit(digit=d) does by default ("auto")
                 grid[:, d + 1] = out[:10]
         agree = np.concatenate(agree)
@@ -327,6 +404,8 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
             # the same correlations against a random other edit: what "style not kept" scores
             "slant_correlation_shuffled": float(np.corrcoef(s[:, 0], s[shuffled, 1])[0, 1]),
             "stroke_width_correlation_shuffled": float(np.corrcoef(w[:, 0], w[shuffled, 1])[0, 1]),
+            # the edit's mean gradient magnitude over the input's: 1 is as sharp, lower is blurrier
+            "sharpness_ratio": float(np.sum([e for _, e in sharp]) / np.sum([o for o, _ in sharp])),
         }
         log(f"MNIST digit edits ({mode}): agreement {agree.mean():.4f}, "
             f"slant r {per_mode[mode]['slant_correlation']:.3f}, width r {per_mode[mode]['stroke_width_correlation']:.3f}")
@@ -365,8 +444,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="Tiny sets and few epochs (minutes).")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", choices=["faces", "mnist", "translator-faces"], default=None,
-                    help="One section; translator-faces writes translate_translator_faces.json.")
+    ap.add_argument("--only", choices=["faces", "faces-pretrained", "mnist", "translator-faces"], default=None,
+                    help="One section; translator-faces writes translate_translator_faces.json; "
+                         "faces-pretrained scores the shipped editor alone (nothing trained but the judge).")
     ap.add_argument("--loss", choices=["l1", "mse"], default="mse",
                     help="The faces Translator's loss (glasses -> none).")
     ap.add_argument("--adversarial-weight", type=float, default=None,
@@ -386,15 +466,21 @@ def main():
         payload["seconds"] = time.perf_counter() - t0
         print(write_result(f"translate_translator_faces{suffix}", payload))
         return
-    if args.only in (None, "faces"):
-        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight, args.loss)
+    if args.only in (None, "faces", "faces-pretrained"):
+        methods = () if args.only == "faces-pretrained" else ("fader", "vector")
+        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight, args.loss, methods)
         rows = []
         for key, title in (("glasses_remove", "glasses off"), ("glasses_add", "glasses on"),
                            ("beard_add", "beard on"), ("blond_add", "blond on")):
             originals, edited, truths = figures[key]
             rows += [(f"{title}\noriginal", list(originals)), ("edited", list(edited)),
                      ("ground truth", list(truths))]
-        with atomic_path(RESULTS / f"translate_faces{suffix}.png") as tmp:
+        if "reference" in figures:
+            refs, originals, edited, truths = figures["reference"]
+            rows += [("glasses like\nthe reference", list(refs)), ("original", list(originals)),
+                     ("edited", list(edited)), ("ground truth", list(truths))]
+        figure_name = "translate_faces_pretrained" if args.only == "faces-pretrained" else "translate_faces"
+        with atomic_path(RESULTS / f"{figure_name}{suffix}.png") as tmp:
             tmp.write_bytes(figure_to_png(plot_image_grid(rows)))
     if args.only in (None, "mnist"):
         payload["mnist"], grid = mnist_section(cfg, args.seed, log)

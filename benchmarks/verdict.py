@@ -65,14 +65,20 @@ def rows() -> list[dict]:
             add(f"denoise (camera noise, {setting}, blind)", "mean PSNR dB", "higher", t["aekit (blind)"]["psnr"],
                 t["aekit (blind)"]["seconds"], "BM3D + Anscombe (told)", t["BM3D + Anscombe (told)"]["psnr"],
                 t["BM3D + Anscombe (told)"]["seconds"], "denoise.json", "{:.2f}")
-    faces = _load("translate_faces")
-    if faces:
-        edits = faces["faces"]["edits"].values()
-        ours = sum(e["fader (auto)"]["psnr"] for e in edits) / len(edits)
-        base = sum(e["no-op"]["psnr"] for e in edits) / len(edits)
-        add("translate (face edits)", "mean PSNR dB against the ground truth", "higher", ours,
-            faces["faces"]["fit_seconds"]["fader"], "no edit (the input unchanged)", base, 0.0,
-            "translate_faces.json", "{:.2f}")
+    # the shipped editor when its run exists (what a user gets), else the editor the full run trains
+    for name, method in (("translate_faces-pretrained", "pretrained"), ("translate_faces", "fader")):
+        faces = _load(name)
+        if faces:
+            edits = faces["faces"]["edits"].values()
+            ours = sum(e[f"{method} (auto)"]["psnr"] for e in edits) / len(edits)
+            base = sum(e["no-op"]["psnr"] for e in edits) / len(edits)
+            secs = faces["faces"]["fit_seconds"][method]
+            label = (f"shipped face editor, trained once for {secs:,.0f} s" if method == "pretrained"
+                     else "face editor")
+            add(f"translate ({label}; 8 edits)", "mean PSNR dB against the ground truth", "higher", ours,
+                None if method == "pretrained" else secs, "no edit (the input unchanged)", base, 0.0,
+                f"{name}.json", "{:.2f}")
+            break
     text = _load("text")
     if text:
         res = text["results"]

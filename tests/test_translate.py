@@ -212,6 +212,7 @@ def test_an_added_attribute_gets_the_mean_style_a_kept_one_its_own(fader, faces)
     assert (changed[4:] == 0).all()  # glasses kept: drawn in the face's own style
 
 
+@pytest.mark.filterwarnings("ignore:.*reference images show no")  # the tiny editor's judge is unsure
 def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces):
     x, ref = faces.images[:6], faces.images[6:12]
     src = {k: np.zeros(6, np.int64) for k in faces.attributes}
@@ -231,6 +232,7 @@ def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces):
                                   fader.edit(x, source_attributes=src, beard=0, mode="decode"))
 
 
+@pytest.mark.filterwarnings("ignore:.*reference images show no")
 def test_reference_errors_name_the_problem(fader, vector, faces):
     x = faces.images[:4]
     with pytest.raises(ValueError, match="one per image \\(4\\) or one for all"):
@@ -533,3 +535,52 @@ def test_cli_fit_needs_every_image_in_the_csv(cli_files, monkeypatch, capsys):
     assert main(["translate", "fit", "pngs", "short.csv", "-o", "never"]) == 1
     err = capsys.readouterr().err
     assert "short.csv has no row for 11 image(s)" in err and not (cli_files / "never").exists()
+
+
+# -- the shipped face editor ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return AttributeEditor.pretrained("faces")
+
+
+def test_the_shipped_face_editor_edits_new_faces(shipped):
+    from aekit.translate import PRETRAINED_EDITORS
+
+    folder = PRETRAINED_EDITORS["faces"]
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 10e6  # the budget
+    info = json.loads((folder / "training.json").read_text())
+    assert info["data"]["random_state"] not in range(5)  # not the benchmark's or the demo's people
+    assert [a["name"] for a in shipped.attributes_] == ["glasses", "beard", "blond", "smiling"]
+    test = make_faces(24, random_state=1)
+    lacking = test[test.attributes["glasses"] == 0]
+    added = shipped.edit(lacking.images, glasses=1)
+    assert added.shape == lacking.images.shape
+    # its own classifier reads the glasses it drew, and most of what the edit changed is where
+    # glasses go (the pixels the ground-truth edit changes, grown by 2)
+    assert shipped.predict_attributes(added)["glasses"].mean() > 0.8
+    from scipy.ndimage import binary_dilation
+
+    region = binary_dilation(np.abs(lacking.render(glasses=1) - lacking.images).max(-1) > 1 / 255,
+                             iterations=2, structure=np.ones((1, 3, 3), bool))
+    change = ((added - lacking.images) ** 2).sum(-1)
+    assert change[region].sum() > 0.5 * change.sum()
+    rec = shipped.reconstruct(test.images)
+    assert psnr(test.images, rec) > 18
+    # a reference without the attribute has no look to lend: the editor says so
+    bare = test[test.attributes["glasses"] == 0].images[:1]
+    with pytest.warns(UserWarning, match="reference images show no glasses"):
+        shipped.edit(lacking.images, glasses=1, reference=bare)
+
+
+def test_unknown_pretrained_editor_is_named():
+    with pytest.raises(ValueError, match="Unknown pretrained editor 'cats'; aekit ships faces"):
+        AttributeEditor.pretrained("cats")
+
+
+def test_cli_applies_the_shipped_editor_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "in.npy", (make_faces(4, random_state=1).images * 255).astype(np.uint8))
+    assert main(["translate", "apply", "faces", "in.npy", "-o", "out.npy", "--set", "glasses=0"]) == 0
+    assert np.load(tmp_path / "out.npy").shape == (4, 64, 64, 3)

@@ -800,6 +800,20 @@ class Faces:
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
+    def __getitem__(self, index) -> Faces:
+        """The faces at ``index`` (an int, slice, index array or boolean mask), as a :class:`Faces`.
+
+        Examples
+        --------
+        >>> faces = make_faces(6, random_state=0)
+        >>> len(faces[faces.attributes["glasses"] == 1]) == int(faces.attributes["glasses"].sum())
+        True
+        """
+        if isinstance(index, (int, np.integer)):
+            index = [int(index)]
+        return Faces(images=self.images[index], attributes={k: v[index] for k, v in self.attributes.items()},
+                     identities={k: v[index] for k, v in self.identities.items()}, size=self.size)
+
 
 def make_faces(
     n: int,

@@ -47,7 +47,9 @@ latent without it). ``benchmarks/translate.py`` measures both against ground-tru
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -62,8 +64,12 @@ from .images import to_unit_float
 from .serialization import register
 from .training import predict_batches
 
+# Editors that ship with aekit: name -> model folder (fp16 safetensors + config.json, with the
+# training.json of the run that made it; trained by scripts/train_face_editor.py).
+PRETRAINED_EDITORS = {"faces": Path(__file__).parent / "weights" / "face-editor"}
+
 # FaderNetwork lives in aekit.blocks with every other network; it is still importable from here
-__all__ = ["AttributeEditor", "FaderNetwork", "Translator"]
+__all__ = ["PRETRAINED_EDITORS", "AttributeEditor", "FaderNetwork", "Translator"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +390,26 @@ class AttributeEditor(AekitEstimator):
         self.verbose = verbose
         self.checkpoint = checkpoint
 
+    # -- pretrained ------------------------------------------------------------------------------
+
+    @classmethod
+    def pretrained(cls, name: str = "faces", **overrides) -> AttributeEditor:
+        """An editor that ships with aekit, ready to edit: ``AttributeEditor.pretrained("faces")``
+        edits 64 x 64 faces like :func:`aekit.datasets.make_faces`' (glasses, beard, blond,
+        smiling), trained by ``scripts/train_face_editor.py`` on faces of other people than the
+        benchmark's. Keyword arguments override inference settings (e.g. ``device="cuda"``).
+        """
+        from .serialization import load
+
+        if name not in PRETRAINED_EDITORS:
+            raise ValueError(f"Unknown pretrained editor {name!r}; aekit ships {', '.join(PRETRAINED_EDITORS)}.")
+        folder = PRETRAINED_EDITORS[name]
+        if not (folder / "model.safetensors").is_file():
+            raise FileNotFoundError(f"The pretrained {name!r} editor is missing from {folder}; reinstall aekit "
+                                    "or train it with `python scripts/train_face_editor.py`.")
+        model = load(folder)
+        return model.set_params(**overrides) if overrides else model
+
     # -- fit -------------------------------------------------------------------------------------
 
     def fit(self, images, attributes, *, resume=False):
@@ -659,7 +685,15 @@ class AttributeEditor(AekitEstimator):
             raise ValueError("reference= gives the look of the attributes being set; name at least one binary "
                              f"attribute, e.g. edit(images, {binary[0]['name'] if binary else 'glasses'}=1, "
                              "reference=ref).")
-        ref_styles = self._scores(ref)[:, self.model_.n_logits:]
+        ref_scores = self._scores(ref)
+        seen = self._decode_labels(ref_scores[:, :self.model_.n_logits])
+        for name in restyled:
+            lacking = np.flatnonzero(np.asarray(seen[name]) == 0)
+            if len(lacking):
+                warnings.warn(f"{len(lacking)} of {len(ref)} reference images show no {name} to the editor's "
+                              f"classifier (e.g. image {lacking[0]}); the look they lend is undefined. Use "
+                              f"references that have it.", stacklevel=4)
+        ref_styles = ref_scores[:, self.model_.n_logits:]
         ref_styles = np.repeat(ref_styles, n, axis=0) if len(ref) == 1 and n > 1 else ref_styles
         out = styles.copy()
         d = self.model_.style_dim

@@ -42,6 +42,15 @@ def test_report_leads_with_the_verdict_table(quick_report):
     assert "higher is better" in section and "<table" in section
 
 
+def test_demo_translate_section_uses_the_shipped_editor(quick_report):
+    metrics = json.loads((quick_report / "metrics.json").read_text())
+    edits = {r["edit"]: r for r in metrics["translate"]}
+    assert {"remove glasses", "add beard", "add glasses like a reference face"} <= set(edits)
+    assert all(r["faces"] > 0 for r in edits.values())
+    html = (quick_report / "index.html").read_text()
+    assert "nothing is trained here" in html
+
+
 def test_demo_writes_no_temporary_files(quick_report):
     assert sorted(p.name for p in quick_report.iterdir()) == ["index.html", "metrics.json"]
 

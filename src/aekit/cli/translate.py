@@ -133,7 +133,7 @@ def _parse_settings(settings, editor) -> dict:
 
 
 @translate.command("apply")
-@opt.model_argument()
+@click.argument("model", type=click.Path(), metavar="MODEL")
 @click.argument("input", type=click.Path(exists=True))
 @opt.output("A folder for image inputs (same names and formats), a .npy for a .npy input.", click.Path())
 @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
@@ -146,7 +146,11 @@ def _parse_settings(settings, editor) -> dict:
                    "categorical one (such as a digit).")
 @opt.overwrite("Replace existing outputs.")
 def translate_apply(model, input, output, settings, mode, overwrite):
-    """Edit (AttributeEditor) or translate (Translator) INPUT: image files, a folder, or a .npy stack."""
+    """Edit (AttributeEditor) or translate (Translator) INPUT: image files, a folder, or a .npy stack.
+
+    MODEL is a saved model folder, or the name of an editor that ships with aekit ("faces":
+    64 x 64 faces, attributes glasses, beard, blond, smiling).
+    """
     from pathlib import Path
 
     from ..images import from_unit_float, write_image
@@ -155,7 +159,10 @@ def translate_apply(model, input, output, settings, mode, overwrite):
 
     if not str(output).strip():
         raise click.BadParameter("is empty; name the output.", param_hint="-o")
-    net = load(model)
+    from ..translate import PRETRAINED_EDITORS
+
+    # a shipped editor's name where a model folder would go (a folder of that name wins)
+    net = AttributeEditor.pretrained(model) if model in PRETRAINED_EDITORS and not Path(model).exists() else load(model)
     if isinstance(net, AttributeEditor):
         if not settings:
             raise click.UsageError("Say what to change with --set NAME=VALUE, e.g. --set glasses=0; the model knows "

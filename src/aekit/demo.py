@@ -84,18 +84,21 @@ def reduce_section(report: Report, quick: bool = False, verbose: int = 1) -> dic
         plot_latent_comparison({name: Z[name][1] for name in Z}, labels=y_test),
         alt="Two scatter plots of the test digits in 2-D, PCA on the left and the autoencoder on the "
             "right, coloured by digit; the autoencoder separates the digits into clearer clusters.",
-        caption="Test digits in the 2-D latent space, coloured by their label.",
+        caption="Test digits in the 2-D latent space, coloured by their label. Look for one island per "
+                "digit: the more the colours overlap, the less a 2-D map keeps of what tells digits apart.",
     )
     s.figure(
         plot_reconstructions({"input": X_test, "PCA": recon["PCA"], "autoencoder": recon["Autoencoder"]}),
         alt="A grid of ten test digits: the originals, PCA's reconstructions from 2 numbers, and the "
             "autoencoder's reconstructions from 2 numbers.",
-        caption="Reconstructions from the 2-D codes: input / PCA / autoencoder.",
+        caption="Reconstructions from the 2-D codes: input / PCA / autoencoder. Look at whether the "
+                "digit drawn back from two numbers is still the same digit.",
     )
     s.figure(
         plot_history(ae.history_, title="autoencoder training"),
         alt="Training and validation loss of the autoencoder falling over the epochs.",
-        caption="Loss per epoch (scaled units; validation on 10% of the training rows).",
+        caption="Loss per epoch (scaled units; validation on 10% of the training rows). Lower is better; "
+                "a validation curve far above the training one would mean overfitting.",
     )
     s.table(rows, caption="Lower MSE and higher k-NN accuracy are better.")
 
@@ -112,7 +115,8 @@ def reduce_section(report: Report, quick: bool = False, verbose: int = 1) -> dic
         plot_swiss_roll(Xr, t, roll),
         alt="A 3-D swiss roll coloured from one end to the other, then its 2-D maps by PCA and by "
             "the autoencoder.",
-        caption="The swiss roll and its 2-D maps, coloured by position along the roll. "
+        caption="The swiss roll and its 2-D maps, coloured by position along the roll: an unrolled map "
+                "shows the colours as one smooth gradient, a squashed one folds them over each other. "
                 "Trustworthiness against the unrolled sheet (k=10; 1 = every map neighbour is a "
                 "neighbour on the sheet): " + ", ".join(f"{k} {v:.3f}" for k, v in kept.items()) + ".",
     )
@@ -188,9 +192,10 @@ def text_section(report: Report, quick: bool = False, verbose: int = 1) -> dict:
         plot_training_curves(history, title="EmbeddingClassifier"),
         alt="Loss falling and accuracy rising over the epochs on twin axes, for the training rows "
             "and the validation rows.",
-        caption="Training and validation loss (left axis) and accuracy (right axis) per epoch.",
+        caption="Training and validation loss (left axis, lower is better) and accuracy (right axis, higher "
+                "is better) per epoch. Look at where the validation curves flatten: more epochs stop helping.",
     )
-    s.table(rows, caption="Accuracy on the held-out reviews.")
+    s.table(rows, caption="Accuracy on the held-out reviews (higher is better).")
     return {"text": rows}
 
 
@@ -279,7 +284,8 @@ def denoise_section(report: Report, quick: bool = False, verbose: int = 1) -> di
         plot_denoising_crops(fig_rows, crops),
         alt="Crops of the cameraman and the astronaut: noisy, the classical reference, aekit's "
             "Denoiser and the clean original, each titled with its PSNR.",
-        caption="Noisy / reference / aekit / clean, PSNR in the titles (higher is better).",
+        caption="Noisy / reference / aekit / clean, PSNR in the titles (higher is better). Look at fine "
+                "texture (grass, hair, fabric): a denoiser that smooths it away scores lower.",
     )
     s.table(rows, caption="PSNR and SSIM against the clean image (higher is better); seconds per image.")
     s.figure(
@@ -287,7 +293,8 @@ def denoise_section(report: Report, quick: bool = False, verbose: int = 1) -> di
         alt="Ten MNIST test digits with heavy noise, the denoising autoencoder's output, and the "
             "clean digits.",
         caption=f"A dense denoising autoencoder on MNIST (noise factor 0.5, clipped, as in the Keras "
-                f"tutorial): test MSE {mnist['noisy MSE']:.4f} noisy, {mnist['autoencoder MSE']:.4f} cleaned.",
+                f"tutorial): test MSE {mnist['noisy MSE']:.4f} noisy, {mnist['autoencoder MSE']:.4f} cleaned "
+                f"(lower is better). Look at whether thin strokes survive the cleaning.",
     )
     return {"denoise": rows, "denoise_mnist": mnist}
 
@@ -426,7 +433,8 @@ def outliers_section(report: Report, quick: bool = False, verbose: int = 1) -> d
         caption=f"Left: outlier scores (log scale counts) and the automatic threshold (Tukey's fence), which "
                 f"flags {100 * metrics['outliers_auto_threshold']['flags_of_other_digits']:.0f}% of the other "
                 f"digits and {100 * metrics['outliers_auto_threshold']['flags_of_test_2s']:.1f}% of the test "
-                "2s. Right: the most unusual test digits, titled with their true digit and score.",
+                "2s. Right: the most unusual test digits, titled with their true digit and score. Look for 2s "
+                "among them: a 2 the detector finds unusual is a false alarm (or an oddly written 2).",
     )
     return metrics
 
@@ -518,7 +526,8 @@ def run_demo(output: str | Path = "report", quick: bool = False, verbose: int = 
                   "negative where the baseline wins. The sections below show how each figure was made.")
     report.sections.insert(0, report.sections.pop())  # the verdict comes first
     about = report.section("About this run")
-    about.table([{"fact": k, "value": v} for k, v in metrics["machine"].items()], caption="Machine")
+    about.table([{"fact": k, "value": v} for k, v in metrics["machine"].items()],
+                caption="The machine this report was measured on (times compare within one run only).")
     about.text(f"Total time: {metrics['seconds']} s{' (quick mode: subsets and few epochs)' if quick else ''}: "
                + ", ".join(f"{k} {v} s" for k, v in section_seconds.items()) + ".")
     path = report.write(output / "index.html")

@@ -56,7 +56,7 @@ def _kind(obj) -> str:
 
 def write_pages(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
-    homes: dict[int, str] = {}
+    homes: dict = {}
     pages = {}
     for module_name, title in MODULES:
         module = importlib.import_module(module_name)
@@ -64,7 +64,8 @@ def write_pages(outdir: Path) -> None:
         for name in module.__all__:
             obj = getattr(module, name)
             home = _home(obj, module_name)
-            key = id(obj) if _kind(obj) != "data" else id((module_name, name))
+            # classes and functions are the same object wherever exported; a constant is its module's
+            key = id(obj) if _kind(obj) != "data" else (module_name, name)
             if home != module_name or homes.get(key, module_name) != module_name:
                 elsewhere.append((name, homes.get(key, home)))
                 continue

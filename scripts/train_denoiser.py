@@ -31,8 +31,10 @@ what was measured on the validation split):
 - Noise levels sigma 0-75 (the benchmark's 50 is inside the range, not at its edge), 20% of
   patches clipped to [0, 1] as in 8-bit files.
 - Camera noise: 30% of patches get Poisson-Gaussian noise (photon counts ``peak`` log-uniform in
-  2-300, Gaussian read noise 0-20), with the per-pixel level map ``sqrt(x / peak + s^2)``, so
-  the same network denoises signal-dependent noise when told (or estimates) the map.
+  2-300, Gaussian read noise 0-20), with the per-pixel level map ``sqrt(x / peak + s^2)`` of the
+  *smoothed* brightness (``aekit.denoise.smooth_for_level_map``, as at inference: a map of the
+  clean pixels would hand the network the clean image), so the same network denoises
+  signal-dependent noise when told (or estimates) the map.
 - Flat patches (sky, bokeh) are kept with probability 0.25: they teach little and are a large
   share of photographs.
 - Larger patches (128 x 128, same pixels per step) for the last quarter: the U-Net's coarse
@@ -61,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import training_photos  # noqa: E402  (the script beside this one)
 
 from aekit.blocks import UNet  # noqa: E402
-from aekit.denoise import PRETRAINED_DIR, Denoiser, _training_planes  # noqa: E402
+from aekit.denoise import PRETRAINED_DIR, Denoiser, _training_planes, smooth_for_level_map  # noqa: E402
 from aekit.hardware import describe_machine, resolve_precision  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -91,6 +93,7 @@ class Schedule:
     camera_fraction: float = 0.3
     peak_range: tuple = (2.0, 300.0)
     read_sigma_max: float = 20.0
+    camera_map_smoothing: int = 5  # box size of aekit.denoise.smooth_for_level_map (its default)
     flat_std: float = 0.02         # patches whose std is below this are "flat"
     flat_keep: float = 0.25
     seed: int = 0
@@ -146,7 +149,9 @@ def corrupt(clean: torch.Tensor, s: Schedule, gen: torch.Generator) -> tuple[tor
     read = u(n, 1, 1, 1) * s.read_sigma_max / 255.0
     x = clean.clamp(min=0)
     camera = torch.poisson(x * peak, generator=gen) / peak + read * torch.randn(clean.shape, generator=gen)
-    camera_map = torch.sqrt(x / peak + read**2)
+    # the level map from the smoothed brightness, as at inference: from the clean pixels it would
+    # hand the network the clean image itself (see aekit.denoise.smooth_for_level_map)
+    camera_map = torch.sqrt(smooth_for_level_map(x, s.camera_map_smoothing) / peak + read**2)
     is_camera = u(n, 1, 1, 1) < s.camera_fraction
     noisy = torch.where(is_camera, camera, gaussian)
     level = torch.where(is_camera, camera_map, sigma)
@@ -175,7 +180,7 @@ def validate(model: torch.nn.Module, val_crops: list[np.ndarray]) -> dict[str, f
                 noisy = x + level * torch.randn(x.shape, generator=gen)
             else:
                 noisy = torch.poisson(x * peak, generator=gen) / peak + sigma / 255.0 * torch.randn(x.shape, generator=gen)
-                level = torch.sqrt(x / peak + (sigma / 255.0) ** 2)
+                level = torch.sqrt(smooth_for_level_map(x) / peak + (sigma / 255.0) ** 2)
             pred = model(noisy, level).clamp(0, 1)
             psnrs.append(float(10 * torch.log10(1.0 / F.mse_loss(pred, x))))
         out[name] = round(float(np.mean(psnrs)), 3)

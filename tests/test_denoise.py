@@ -242,3 +242,16 @@ def test_pretrained_versions_are_named_and_unknown_ones_refused():
     assert isinstance(Denoiser.pretrained("v1"), Denoiser)
     with pytest.raises(ValueError, match="Unknown pretrained denoiser version 'v0'.*v1"):
         Denoiser.pretrained("v0")
+
+
+def test_level_map_brightness_is_smoothed_the_same_way_in_training_and_inference():
+    from aekit.denoise import smooth_for_level_map
+
+    x = torch.rand(2, 3, 40, 30)
+    s = smooth_for_level_map(x)
+    assert s.shape == x.shape
+    assert torch.allclose(smooth_for_level_map(torch.full((1, 1, 9, 9), 0.3)), torch.full((1, 1, 9, 9), 0.3))
+    assert s.std() < 0.5 * x.std()  # the detail is gone: the map tells the level, not the image
+    # the denoiser's camera levels come from the same smoothing
+    levels = Denoiser._camera_levels(x[0, :1].numpy(), 1 / 30, 0.0, rgb=False)
+    np.testing.assert_allclose(levels, np.sqrt(s[0, :1].numpy() / 30), rtol=1e-5)

@@ -44,7 +44,8 @@ from .noise import NOISE_KINDS
 from .serialization import load as _load
 from .serialization import register
 
-__all__ = ["PRETRAINED_DIR", "PRETRAINED_VERSIONS", "Denoiser", "DenoisingAutoencoder", "estimate_noise_model", "estimate_noise_sigma"]
+__all__ = ["PRETRAINED_DIR", "PRETRAINED_VERSIONS", "Denoiser", "DenoisingAutoencoder", "estimate_noise_model",
+           "estimate_noise_sigma", "smooth_for_level_map"]
 
 # The shipped denoisers, oldest first; Denoiser.pretrained() loads the newest. Each folder has the
 # training.json of the run that made it (v1: scripts/train_denoiser_v1.py, on bundled images).
@@ -213,6 +214,21 @@ def estimate_noise_model(image, *, tile: int = 12, quantile: float = 0.5) -> tup
     if slope <= 1e-6:  # no signal dependence: Gaussian noise
         return 1e6, float(np.sqrt(max(float(np.mean(bin_v)), 0.0)) * 255.0)
     return float(min(1.0 / slope, 1e6)), float(np.sqrt(max(intercept, 0.0)) * 255.0)
+
+
+def smooth_for_level_map(x: torch.Tensor, size: int = 5) -> torch.Tensor:
+    """The brightness a camera-noise level map is computed from: ``(n, c, H, W)`` smoothed by a
+    ``size`` x ``size`` box filter twice (about a Gaussian of sigma ``size / 2.5``).
+
+    Why smooth: a level map ``sqrt(x / peak + s^2)`` of the exact clean image *is* the clean
+    image, rescaled; a network trained on it learns to read the answer from the map, which it
+    never gets at inference (there the brightness comes from a first denoising pass). Smoothed in
+    training and at inference alike, the map tells the noise level and not the detail.
+    """
+    pad = size // 2
+    for _ in range(2):
+        x = F.avg_pool2d(F.pad(x, (pad, pad, pad, pad), mode="replicate"), size, stride=1)
+    return x
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,7 +544,11 @@ class Denoiser(AekitEstimator):
     @staticmethod
     def _camera_levels(intensity: np.ndarray, a: float, b: float, rgb: bool) -> np.ndarray:
         """Per-pixel noise levels of each plane for variance ``a * x + b`` in every RGB channel;
-        ``intensity`` is ``(H, W, 3)`` RGB or ``(1, H, W)`` gray on the [0, 1] scale."""
+        ``intensity`` is ``(H, W, 3)`` RGB or ``(1, H, W)`` gray on the [0, 1] scale, smoothed
+        first as in training (:func:`smooth_for_level_map`)."""
+        chw = np.moveaxis(intensity, -1, 0) if rgb else intensity
+        smooth = smooth_for_level_map(torch.from_numpy(np.ascontiguousarray(chw, dtype=np.float32))[None])[0].numpy()
+        intensity = np.moveaxis(smooth, 0, -1) if rgb else smooth
         var = a * intensity + b
         if rgb:  # plane i mixes the channels with weights M[i]: variances add with M[i]^2
             var = np.einsum("ij,hwj->ihw", (_COLOR**2).astype(np.float32), var.astype(np.float32))

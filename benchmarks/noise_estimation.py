@@ -47,7 +47,7 @@ def gray_photos(split: str) -> dict:
 
 def score(photos: dict, choice: dict) -> dict:
     errs = []
-    for k, (name, x) in enumerate(photos.items()):
+    for k, x in enumerate(photos.values()):
         for peak, sigma in SETTINGS:
             y = poisson_gaussian(x, peak, sigma, seed=100 * k + peak)
             errs.append(level_error(*estimate_noise_model(y, **choice), peak, sigma))

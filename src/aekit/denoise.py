@@ -127,13 +127,17 @@ def estimate_noise_sigma(image) -> float:
     return float(estimate_sigma(x)) * 255.0
 
 
+def _robust_variance(rows: np.ndarray) -> np.ndarray:
+    """Each row's variance from its median absolute deviation, ``(1.4826 * MAD)^2`` (Gaussian-consistent)."""
+    mad = np.median(np.abs(rows - np.median(rows, axis=1, keepdims=True)), axis=1)
+    return (1.4826 * mad) ** 2
+
+
 @functools.lru_cache(maxsize=16)
 def _tile_variance_bias(samples: int, quantile: float) -> float:
     """The ``quantile`` of ``(1.4826 * MAD)^2`` over ``samples`` standard normal values: how far a
     low quantile of tile variances falls below the true variance (by simulation, 50,000 tiles)."""
-    r = np.random.default_rng(0).standard_normal((50_000, samples))
-    mad = np.median(np.abs(r - np.median(r, axis=1, keepdims=True)), axis=1)
-    return float(np.quantile((1.4826 * mad) ** 2, quantile))
+    return float(np.quantile(_robust_variance(np.random.default_rng(0).standard_normal((50_000, samples))), quantile))
 
 
 def estimate_noise_model(image, *, tile: int = 12, quantile: float = 0.5) -> tuple[float, float]:
@@ -145,8 +149,8 @@ def estimate_noise_model(image, *, tile: int = 12, quantile: float = 0.5) -> tup
 
     How: the finest Haar detail ``(a - b - c + d) / 2`` of each 2 x 2 block has the noise's
     variance and almost none of a smooth image's; its robust variance (MAD) in 24 x 24 pixel
-    tiles is set against the tiles' mean brightness, a low quantile per brightness bin keeps
-    the flattest tiles (texture only adds variance), and a line ``var = x / peak + s^2`` is
+    tiles is set against the tiles' mean brightness, a quantile per brightness bin (the median by
+    default; texture only adds variance, so a low one keeps the flattest tiles), and a line ``var = x / peak + s^2`` is
     fitted through the bins (after Foi et al., 2008). Colour channels are pooled.
 
     Parameters
@@ -189,7 +193,7 @@ def estimate_noise_model(image, *, tile: int = 12, quantile: float = 0.5) -> tup
             return t.reshape(rows, tile, cols, tile).transpose(0, 2, 1, 3).reshape(-1, tile * tile)
 
         detail, mean = tiles((a - b - cc + d) / 2), tiles((a + b + cc + d) / 4)
-        mad = np.median(np.abs(detail - np.median(detail, axis=1, keepdims=True)), axis=1)
+        variance = _robust_variance(detail)
         # Tiles that touch black or white were clipped (as in 8-bit files): their variance is
         # too low, so they are left out (unless that leaves too few).
         lo = np.minimum(np.minimum(a, b), np.minimum(cc, d))
@@ -197,7 +201,7 @@ def estimate_noise_model(image, *, tile: int = 12, quantile: float = 0.5) -> tup
         unclipped = (tiles(lo).min(axis=1) > 0) & (tiles(hi).max(axis=1) < 1)
         keep = unclipped if unclipped.sum() >= 100 else np.ones_like(unclipped)
         means.append(mean.mean(axis=1)[keep])
-        variances.append((1.4826 * mad[keep]) ** 2)
+        variances.append(variance[keep])
     m, v = np.concatenate(means), np.concatenate(variances)
     n_bins = int(np.clip(len(m) // 40, 2, 16))  # small images: fewer, fuller bins
     edges = np.quantile(m, np.linspace(0, 1, n_bins + 1))

@@ -45,6 +45,9 @@ per skeleton pixel).
     .venv/bin/python benchmarks/translate.py --only mnist   # 33 minutes on one thread
     .venv/bin/python benchmarks/translate.py --only translator-faces --loss l1   # 14 minutes
     .venv/bin/python benchmarks/translate.py --only faces-pretrained   # the shipped editor alone: minutes
+    .venv/bin/python benchmarks/translate.py --only faces-pretrained --compare "v1 (context_channels=0)=DIR"
+        # ... beside another saved editor, e.g. the one shipped before (git archive 8281b75
+        # src/aekit/weights/face-editor | tar -x -C /tmp/v1, then DIR=/tmp/v1/src/aekit/weights/face-editor)
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
 ``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and
@@ -54,7 +57,9 @@ Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -200,8 +205,6 @@ def reference_edits(editors, test, pool, classify, log) -> dict:
 
 def pretrained_editor():
     """The shipped face editor and how long its training took (from its training.json)."""
-    import json
-
     from aekit.translate import PRETRAINED_EDITORS
 
     info = json.loads((PRETRAINED_EDITORS["faces"] / "training.json").read_text())
@@ -209,7 +212,7 @@ def pretrained_editor():
 
 
 def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", methods=("fader", "vector"),
-                  with_pretrained=True) -> tuple[dict, dict]:
+                  with_pretrained=True, compare=()) -> tuple[dict, dict]:
     t = time.perf_counter()
     train_faces = make_faces(cfg["n_train"], random_state=seed)
     test = make_faces(cfg["n_test"], random_state=seed + 1)
@@ -229,6 +232,13 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", meth
         editors["pretrained"], info = pretrained_editor()
         fit_seconds["pretrained"] = info.get("seconds_this_run")
         log(f"pretrained face editor: trained on {info['data']['n']:,} faces, {info['params']['max_epochs']} epochs")
+    for name, folder in compare:  # saved editors scored beside it (an earlier shipped one, say)
+        from aekit import load
+
+        editors[name] = load(folder)
+        info_file = Path(folder) / "training.json"
+        fit_seconds[name] = json.loads(info_file.read_text()).get("seconds_this_run") if info_file.is_file() else None
+        log(f"{name}: {folder}")
     extra = {} if adversarial_weight is None else {"adversarial_weight": adversarial_weight}
     for method in methods:
         t = time.perf_counter()
@@ -449,6 +459,9 @@ def main():
                          "faces-pretrained scores the shipped editor alone (nothing trained but the judge).")
     ap.add_argument("--loss", choices=["l1", "mse"], default="mse",
                     help="The faces Translator's loss (glasses -> none).")
+    ap.add_argument("--compare", action="append", default=[], metavar="NAME=FOLDER",
+                    help="A saved AttributeEditor (aekit.load folder) scored beside the shipped one on the "
+                         "faces, for instance the editor shipped before it; repeatable.")
     ap.add_argument("--adversarial-weight", type=float, default=None,
                     help="The Fader editor's adversarial_weight for the faces (default: the editor's).")
     args = ap.parse_args()
@@ -468,7 +481,14 @@ def main():
         return
     if args.only in (None, "faces", "faces-pretrained"):
         methods = () if args.only == "faces-pretrained" else ("fader", "vector")
-        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight, args.loss, methods)
+        compare = []
+        for item in args.compare:
+            name, sep, folder = item.partition("=")
+            if not sep or not Path(folder).is_dir():
+                ap.error(f"--compare wants NAME=FOLDER with a saved editor's folder, got {item!r}")
+            compare.append((name, folder))
+        payload["faces"], figures = faces_section(cfg, args.seed, log, args.adversarial_weight, args.loss, methods,
+                                                  compare=compare)
         rows = []
         for key, title in (("glasses_remove", "glasses off"), ("glasses_add", "glasses on"),
                            ("beard_add", "beard on"), ("blond_add", "blond on")):

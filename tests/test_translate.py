@@ -18,7 +18,18 @@ from aekit.cli import main
 from aekit.datasets import load_mnist, make_faces
 from aekit.errors import ModelFileError
 from aekit.metrics import psnr
-from aekit.translate import FaderNetwork, _as_images, _describe_attributes, _fader_loss
+from aekit.translate import (
+    FaderNetwork,
+    _as_images,
+    _attribute_regions,
+    _condition,
+    _describe_attributes,
+    _fader_loss,
+    _groups,
+)
+
+# a few hundred small faces do not locate every attribute's region; test_regions_* check the warning
+pytestmark = pytest.mark.filterwarnings("ignore:the labels do not locate")
 
 TINY = dict(channels=(8, 16, 16), batch_size=32, random_state=0, verbose=0)
 
@@ -163,7 +174,7 @@ def test_residual_edit_without_a_change_returns_the_input(method, fader, vector,
     for mode in ("residual", "mask"):
         out = ed.edit(x, source_attributes=current, glasses=current["glasses"], mode=mode)
         np.testing.assert_allclose(out, x, atol=1e-5)
-    assert psnr(x, ed.edit(x, mode="decode")) < 60  # the decoder's own image is not the input
+    assert psnr(x, ed.reconstruct(x)) < 60  # the decoder's own image is not the input
 
 
 def test_edit_changes_pixels_and_strength_is_continuous(fader, faces):
@@ -254,6 +265,72 @@ def test_faces_render_with_a_reference_style():
     assert one.shape == theirs.shape
     with pytest.raises(ValueError, match="style_from has 3 faces"):
         faces.render(glasses=1, style_from=make_faces(3, size=32, random_state=1))
+
+
+# -- the context path: edits redraw only the changed attributes' regions --------------------------
+
+
+def _true_region(faces, name):
+    return np.abs(faces.render(**{name: 1}) - faces.render(**{name: 0})).max(-1) > 1 / 255
+
+
+def test_regions_are_learnt_from_the_labels_alone():
+    faces = make_faces(1500, size=32, random_state=3)
+    x = faces.images.transpose(0, 3, 1, 2)
+    specs = _describe_attributes(faces.attributes)
+    regions = _attribute_regions(x, _condition(specs, faces.attributes, len(x)), _groups(specs))
+    assert regions.shape == (4, 32, 32) and set(np.unique(regions)) <= {0.0, 1.0}
+    for j, (name, most) in enumerate([("glasses", 0.4), ("beard", 0.4), ("blond", 0.85)]):  # blond: the hair
+        truth = _true_region(faces, name)
+        assert (regions[j][None] * truth).sum() > 0.9 * truth.sum(), name  # covers what it changes
+        assert regions[j].mean() < most, name  # and is not the whole image
+    # labels that say nothing about the pixels locate nothing: the region is the whole image
+    noise = {"coin": np.random.default_rng(0).integers(0, 2, len(x))}
+    specs = _describe_attributes(noise)
+    assert _attribute_regions(x, _condition(specs, noise, len(x)), _groups(specs)).min() == 1
+
+
+def test_regions_the_labels_do_not_locate_are_named(faces):
+    coin = np.random.default_rng(0).integers(0, 2, len(faces.images))
+    with pytest.warns(UserWarning, match=r"the labels do not locate .*'coin' in the images.*redraw the whole image"):
+        ed = AttributeEditor(max_epochs=1, **TINY).fit(faces.images, {**faces.attributes, "coin": coin})
+    assert ed.regions_[-1].min() == 1
+
+
+def test_an_edit_keeps_every_pixel_outside_the_changed_regions(fader, faces):
+    x = faces.images[:8]
+    outside = fader.regions_[0] == 0  # glasses
+    assert 0 < outside.mean() < 1
+    worn = {**{k: v[:8] for k, v in faces.attributes.items()}, "glasses": np.ones(8)}  # so each edit removes them
+    for mode in ("auto", "residual", "mask", "decode"):
+        out = fader.edit(x, source_attributes=worn, glasses=0, mode=mode)
+        np.testing.assert_array_equal(out[:, outside], x[:, outside])
+        assert np.abs(out - x).max() > 0.01, mode  # and it does change the region
+    # nothing to change, nothing redrawn; reconstruct redraws every region
+    np.testing.assert_array_equal(fader.edit(x, mode="decode"), x)
+    every = fader.regions_.max(axis=0) == 0
+    np.testing.assert_array_equal(fader.reconstruct(x)[:, every], x[:, every])
+
+
+def test_the_context_path_off_is_the_earlier_recipe(faces, tmp_path):
+    ed = AttributeEditor(max_epochs=1, context_channels=0, **TINY).fit(faces.images, faces.attributes)
+    assert not hasattr(ed, "regions_") and ed.model_.context is None
+    assert "context_channels" not in ed.model_.config  # files read by earlier versions stay readable
+    x = faces.images[:4]
+    assert psnr(x, ed.edit(x, mode="decode")) < 60  # the decoder redraws the whole image
+    np.testing.assert_array_equal(aekit.load(ed.save(tmp_path / "m")).edit(x, glasses=0), ed.edit(x, glasses=0))
+
+
+def test_a_model_file_with_a_context_path_needs_its_regions(fader, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    folder = fader.save(tmp_path / "m")
+    tensors = load_file(str(folder / "model.safetensors"))
+    np.testing.assert_array_equal(tensors["regions"].numpy(), fader.regions_)
+    del tensors["regions"]
+    save_file(tensors, str(folder / "model.safetensors"))
+    with pytest.raises((ModelFileError, ValueError), match="no attribute regions"):
+        aekit.load(folder)
 
 
 def test_auto_adds_by_residual_and_removes_by_mask(fader, faces):

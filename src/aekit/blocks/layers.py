@@ -383,45 +383,83 @@ class ConditionalConvDecoder(nn.Module):
     ...                              condition_dim=4)
     >>> dec(torch.rand(2, 32, 4, 4), torch.rand(2, 4)).shape
     torch.Size([2, 3, 16, 16])
+
+    With features of each output resolution beside it (fine to coarse):
+
+    >>> dec = ConditionalConvDecoder(3, (16, 32), latent_channels=32, condition_dim=4, skip_channels=(8, 12))
+    >>> dec(torch.rand(2, 32, 4, 4), torch.rand(2, 4), [torch.rand(2, 8, 16, 16), torch.rand(2, 12, 8, 8)]).shape
+    torch.Size([2, 3, 16, 16])
     """
 
     def __init__(self, out_channels: int = 3, channels: Sequence[int] = (32, 64, 128, 256),
                  latent_channels: int = 256, condition_dim: int = 0, activation: str = "relu",
-                 batch_norm: bool = False, output_activation: str | None = None):
+                 batch_norm: bool = False, output_activation: str | None = None,
+                 skip_channels: Sequence[int] = ()):
         super().__init__()
         channels = _check_sizes("channels", channels)
+        skip_channels = [int(c) for c in skip_channels]
+        if skip_channels and len(skip_channels) != len(channels):
+            raise ValueError(f"skip_channels needs one entry per output resolution ({len(channels)}), "
+                             f"got {len(skip_channels)}")
         self.config = dict(out_channels=int(out_channels), channels=channels,
                            latent_channels=int(latent_channels), condition_dim=int(condition_dim),
                            activation=activation, batch_norm=bool(batch_norm),
                            output_activation=output_activation)
+        if skip_channels:  # configs written before skips rebuild without the entry
+            self.config["skip_channels"] = skip_channels
         # The mirror of ConvEncoder's channel plan, one level finer at each stage (8x8 gets the
         # features the encoder had at 8x8). The last doubling is a sub-pixel convolution (a conv
         # to 4x the output channels at half resolution, then PixelShuffle): on the CPU a stage at
         # full resolution cost more than all the others together, and this one costs a quarter.
+        # With ``skip_channels`` (fine to coarse: ``skip_channels[0]`` at full size, the next at
+        # half size, ...) each stage also takes the features of its own output resolution, and
+        # the sub-pixel convolution makes ``channels[0] // 2`` maps that two full-resolution
+        # convolutions turn into the image beside the full-size skip: detail the skip holds is
+        # then drawn at full resolution instead of through a 2 x 2 sub-pixel grid.
         rev = list(reversed(channels))
+        skips = list(reversed(skip_channels[1:])) if skip_channels else [0] * (len(rev) - 1)
         self.stages = nn.ModuleList()
         c_prev = int(latent_channels)
-        for c in rev[1:]:
+        for c, c_skip in zip(rev[1:], skips):
             self.stages.append(nn.Sequential(
                 nn.Upsample(scale_factor=2, mode="nearest"),
-                *_conv_block(c_prev + condition_dim, c, 1, activation, batch_norm),
+                *_conv_block(c_prev + condition_dim + c_skip, c, 1, activation, batch_norm),
                 *_conv_block(c, c, 1, activation, batch_norm),
             ))
             c_prev = c
-        self.out = nn.Sequential(nn.Conv2d(c_prev + condition_dim, 4 * out_channels, 3, padding=1),
-                                 nn.PixelShuffle(2), make_activation(output_activation))
+        if not skip_channels:
+            self.out = nn.Sequential(nn.Conv2d(c_prev + condition_dim, 4 * out_channels, 3, padding=1),
+                                     nn.PixelShuffle(2), make_activation(output_activation))
+        else:
+            hidden = max(8, channels[0] // 2)
+            self.up = nn.Sequential(nn.Conv2d(c_prev + condition_dim, 4 * hidden, 3, padding=1),
+                                    nn.PixelShuffle(2), make_activation(activation))
+            self.out = nn.Sequential(*_conv_block(hidden + skip_channels[0], channels[0], 1, activation, False),
+                                     nn.Conv2d(channels[0], out_channels, 3, padding=1),
+                                     make_activation(output_activation))
 
-    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, condition: torch.Tensor | None = None,
+                skips: Sequence[torch.Tensor] = ()) -> torch.Tensor:
+        """``skips``: with ``skip_channels``, one feature map per output resolution, fine to coarse
+        (the full-size one first, as :class:`ConvEncoder`'s stages make them)."""
         def with_condition(h):
             if condition is None or self.config["condition_dim"] == 0:
                 return h
             maps = condition.to(h.dtype)[:, :, None, None].expand(-1, -1, *h.shape[-2:])
             return torch.cat([h, maps], dim=1)
 
+        coarse_first = list(reversed(skips))
         h = z
-        for stage in self.stages:
-            h = stage(with_condition(h))
-        return self.out(with_condition(h))
+        for i, stage in enumerate(self.stages):
+            if not coarse_first:
+                h = stage(with_condition(h))
+                continue
+            h = stage[0](with_condition(h))  # upsample, then meet the skip of that size
+            h = stage[1:](torch.cat([h, coarse_first[i].to(h.dtype)], dim=1))
+        if not coarse_first:
+            return self.out(with_condition(h))
+        h = self.up(with_condition(h))
+        return self.out(torch.cat([h, coarse_first[-1].to(h.dtype)], dim=1))
 
 
 @register_network

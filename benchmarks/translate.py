@@ -483,7 +483,7 @@ def main():
         methods = () if args.only == "faces-pretrained" else ("fader", "vector")
         compare = []
         for item in args.compare:
-            name, sep, folder = item.partition("=")
+            name, sep, folder = item.rpartition("=")  # the name may hold "=", a folder rarely does
             if not sep or not Path(folder).is_dir():
                 ap.error(f"--compare wants NAME=FOLDER with a saved editor's folder, got {item!r}")
             compare.append((name, folder))

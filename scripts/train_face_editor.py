@@ -1,6 +1,6 @@
 """Train the face editor that ships with aekit (``aekit.AttributeEditor.pretrained("faces")``).
 
-    python scripts/train_face_editor.py                 # the shipped schedule (about half an hour on 2 cores with bf16)
+    python scripts/train_face_editor.py                 # the shipped schedule (80 minutes on 2 cores with bf16)
     python scripts/train_face_editor.py --faces 400 --epochs 1 --out /tmp/editor   # a smoke run
 
 The faces are rendered by ``aekit.datasets.make_faces`` with ``random_state=2026``: other people

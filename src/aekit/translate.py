@@ -351,7 +351,8 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
             none = ~hidden.any(dim=1)
             pick = torch.randint(len(groups), (len(x),), device=x.device)
             hidden[none, pick[none]] = True
-            mask = _region_mask(regions.to(x.device), hidden)
+            regions_here = regions.to(x.device)  # once per step: the edit's mask below reuses it
+            mask = _region_mask(regions_here, hidden)
             recon = model.redraw(z, model.condition(c, style), x, mask)
             rec_loss = (recon.float() - x).square().sum() / (mask.sum() * x.shape[1]).clamp_min(1)
         # Each player's loss moves only its own weights: the discriminator learns on a detached
@@ -380,7 +381,7 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
             else:
                 # the regions of the attributes that change are redrawn too, or the input's
                 # pixels would show the old ones
-                edit_mask = _region_mask(regions.to(x.device), hidden | _changed(groups, c, target))
+                edit_mask = _region_mask(regions_here, hidden | _changed(groups, c, target))
                 edited = model.redraw(z, condition, x, edit_mask)
             seen = _frozen_call(model.classifier, _noisy(model.judge_input(edited)))[:, :model.n_logits]
             total = total + attribute_weight * ramp * _attribute_loss(seen, target, groups)
@@ -777,6 +778,7 @@ class AttributeEditor(AekitEstimator):
         # with the context path, the decoder redraws the regions of the attributes an image
         # changes (or restyles), seeing the rest of the image, which it leaves as it is
         regions = getattr(self, "regions_", None)
+        regions = None if regions is None else torch.from_numpy(regions).to(device)  # once, not per batch
         out = np.empty_like(x)
         for a in range(0, n, batch_size):
             rows = slice(a, a + batch_size)
@@ -797,7 +799,7 @@ class AttributeEditor(AekitEstimator):
                 else:
                     hidden = _changed(_groups(self.attributes_), c_cur, c_new) | redraw_all
                     hidden |= torch.from_numpy(restyled_rows[rows]).to(device)
-                    mask = _region_mask(torch.from_numpy(regions).to(device), hidden)
+                    mask = _region_mask(regions, hidden)
                     new = model.redraw(z, model.condition(c_new, style_new), xb, mask)
                     if mode != "decode":
                         cur = model.redraw(z, model.condition(c_cur, style), xb, mask)

@@ -362,3 +362,18 @@ def test_front_end_model_saves_and_loads_to_the_same_outputs(tmp_path):
     assert back.n_basis_ == r.n_basis_
     np.testing.assert_array_equal(back.transform(X), r.transform(X))
     np.testing.assert_array_equal(back.reconstruct(X), r.reconstruct(X))
+
+
+def test_auto_network_is_deep_for_maps_and_two_layers_without_the_structure_term():
+    from aekit.reduce import PLAIN_EPOCHS, PLAIN_HIDDEN, STRUCTURE_EPOCHS, STRUCTURE_HIDDEN
+
+    kw = dict(batch_size=64, layout_epochs=5, early_stopping=False, random_state=0)
+    X = _manifold(60)
+    mapped = AutoencoderReducer(2, **kw).fit(X)  # structure term on: the deep encoder, fewer epochs
+    assert mapped.model_.net.encoder.config["sizes"] == [mapped.n_basis_, *STRUCTURE_HIDDEN, 2]
+    assert mapped.n_iter_ == STRUCTURE_EPOCHS
+    plain = AutoencoderReducer(2, structure_weight=0, **kw).fit(X)
+    assert plain.model_.net.encoder.config["sizes"] == [plain.n_basis_, *PLAIN_HIDDEN, 2]
+    assert plain.n_iter_ == PLAIN_EPOCHS
+    # data on disk is fitted without the structure term, so it gets the plain network
+    assert AutoencoderReducer(2, **kw)._hidden(0.0) == PLAIN_HIDDEN

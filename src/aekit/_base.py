@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Interval, Options, validate_params
+from ._validation import Interval, IntSequence, Options, validate_params
 from .blocks import build, spec_of
 from .hardware import check_training_memory
 from .training import History, TrainConfig, train
@@ -169,10 +169,16 @@ class AekitEstimator(BaseEstimator):
 
     @classmethod
     def _params_from_json(cls, params: dict) -> dict:
-        """JSON has no tuples: give back a tuple wherever the parameter's default is one."""
+        """JSON has no tuples: give back a tuple wherever the parameter's default is one or its
+        constraints take a sequence of integers."""
         defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()}
-        return {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
-                for k, v in params.items()}
+        constraints = getattr(cls, "_parameter_constraints", {})
+
+        def is_tuple(k):
+            return isinstance(defaults.get(k), tuple) or any(
+                isinstance(c, IntSequence) for c in constraints.get(k, ()))
+
+        return {k: tuple(v) if isinstance(v, list) and is_tuple(k) else v for k, v in params.items()}
 
     @classmethod
     def _saved_network_spec(cls, params: dict, state: dict) -> dict:

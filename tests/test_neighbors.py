@@ -111,6 +111,21 @@ def test_layout_is_reproducible_and_checks_its_start():
                                   optimize_layout(G, init, 20, random_state=3))
     with pytest.raises(ValueError, match="rows"):
         optimize_layout(G, init[:50])
+    with pytest.raises(ValueError, match="n_chunks"):
+        optimize_layout(G, init, 20, n_chunks=0)
+
+
+def test_layout_in_one_group_or_several_both_separate_the_blobs():
+    # n_chunks=1 moves every point from the epoch's starting positions; more groups read the
+    # positions the earlier ones left, so the two runs differ but both must reach a clean map.
+    X, y = blobs()
+    G = fuzzy_knn_graph(X, n_neighbors=10)
+    init = np.random.default_rng(0).uniform(-10, 10, (300, 2))
+    one = optimize_layout(G, init, n_epochs=200, random_state=0, n_chunks=1)
+    many = optimize_layout(G, init, n_epochs=200, random_state=0, n_chunks=16)
+    assert not np.allclose(one, many)
+    for Y in (one, many):
+        assert knn_accuracy(Y[::2], y[::2], Y[1::2], y[1::2]) > 0.98
 
 
 def test_graph_layout_targets_are_standardised():

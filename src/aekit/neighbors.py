@@ -189,6 +189,17 @@ def supervise_graph(graph, y: np.ndarray, target_weight: float = 0.5, n_label_ed
     return out.tocoo()
 
 
+#: Groups an epoch's sampled edges are applied in by :func:`optimize_layout`, each reading the
+#: positions the previous ones left (umap-learn applies them one at a time). The layout of all
+#: 60,000 MNIST train rows (200 epochs): trustworthiness (k=5, first 10,000 rows) 0.949 with one
+#: group, 0.958-0.959 with 8, 16 or 32; Fashion-MNIST 0.970 -> 0.976 with 16, and 5-NN accuracy of
+#: the last 10,000 rows from the first 50,000 in the layout 0.743 -> 0.757. Through the encoder
+#: (AutoencoderReducer fitted on the first 50,000 MNIST rows, scored on the last 10,000, three
+#: seeds) 5-NN accuracy 0.951 -> 0.955 and trustworthiness 0.949 -> 0.952, for about 15% more
+#: layout time.
+LAYOUT_CHUNKS = 16
+
+
 def find_ab_params(spread: float = 1.0, min_dist: float = 0.1) -> tuple[float, float]:
     """``a, b`` such that ``1 / (1 + a d^(2b))`` fits UMAP's low-dimensional similarity curve."""
     from scipy.optimize import curve_fit
@@ -200,16 +211,19 @@ def find_ab_params(spread: float = 1.0, min_dist: float = 0.1) -> tuple[float, f
 
 
 def optimize_layout(graph, init: np.ndarray, n_epochs: int | None = None, min_dist: float = 0.1,
-                    negative_sample_rate: int = 5, random_state: int = 0) -> np.ndarray:
+                    negative_sample_rate: int = 5, random_state: int = 0,
+                    n_chunks: int | None = None) -> np.ndarray:
     """Place one point per row of ``graph`` so that the fuzzy graph is kept: UMAP's layout step.
 
     Minimises UMAP's cross-entropy between the input graph and the low-dimensional similarities
     ``1 / (1 + a d^(2b))`` by stochastic gradient steps: in every epoch each edge is drawn with
     probability ``w / max(w)``; both of its ends are pulled together and its head is pushed away
     from ``negative_sample_rate`` random points; the step size falls linearly to 0 (McInnes et
-    al., 2018, section 3.2). Unlike umap-learn's sequential loop, all edges of an epoch are
-    applied at once (summed with ``index_add_``, as GPU implementations do), so each epoch is a
-    few vectorised torch operations.
+    al., 2018, section 3.2). umap-learn moves a point after every edge; here an epoch's sampled
+    edges are shuffled and applied in ``n_chunks`` vectorised groups, each group's moves summed
+    (``scatter_add_``) before the next group reads the positions. One group per epoch (every
+    move computed from the epoch's starting positions, as GPU implementations do) lays maps out
+    less well: see ``LAYOUT_CHUNKS``.
 
     Parameters
     ----------
@@ -219,6 +233,8 @@ def optimize_layout(graph, init: np.ndarray, n_epochs: int | None = None, min_di
         which here cost 2.5 times as long for no visible gain in the maps)
     min_dist, negative_sample_rate : as in UMAP
     random_state : int
+    n_chunks : int, optional
+        Groups each epoch's edges are applied in, one after another (default ``LAYOUT_CHUNKS``).
 
     Returns
     -------
@@ -230,35 +246,43 @@ def optimize_layout(graph, init: np.ndarray, n_epochs: int | None = None, min_di
         raise ValueError(f"init has {init.shape[0]} rows but the graph has {n}.")
     if n_epochs is None:
         n_epochs = 200
+    n_chunks = LAYOUT_CHUNKS if n_chunks is None else int(n_chunks)
+    if n_chunks < 1:
+        raise ValueError(f"n_chunks must be at least 1 (one group of edges per epoch), got {n_chunks}.")
     a, b = find_ab_params(1.0, min_dist)
     gen = torch.Generator().manual_seed(int(random_state))
     head = torch.from_numpy(G.row.astype(np.int64))
     tail = torch.from_numpy(G.col.astype(np.int64))
     p = torch.from_numpy((G.data / max(G.data.max(), 1e-12)).astype(np.float32)) if G.nnz else torch.zeros(0)
     Y = torch.from_numpy(np.ascontiguousarray(init, dtype=np.float32)).clone()
-    step = torch.zeros_like(Y)
-    ones = torch.ones(Y.shape[1], 1)
+    d_out = Y.shape[1]
+    # Flat positions of a row's coordinates in Y.view(-1): one scatter_add_ of pre-scaled moves is
+    # many times faster than index_add_(..., alpha=) on these narrow rows.
+    cols = torch.arange(d_out)
+    ones = torch.ones(d_out, 1)
     for epoch in range(int(n_epochs)):
         alpha = 1.0 - epoch / n_epochs
         take = (torch.rand(len(p), generator=gen) < p).nonzero().squeeze(1)
-        h, t = head.index_select(0, take), tail.index_select(0, take)
-        # attraction along sampled edges (d = squared distance; d^(b-1) = d^b / d saves a pow)
-        y_h = Y.index_select(0, h)
-        diff = y_h - Y.index_select(0, t)
-        d = ((diff * diff) @ ones).clamp_min_(1e-12)  # a (d, 1) product: faster than sum(1) on narrow rows
-        d_b = d.pow(b)
-        pull = (diff * (-2.0 * a * b) * (d_b / d) / (a * d_b + 1.0)).clamp_(-4.0, 4.0)
-        # repulsion from random points; only the head moves, as in UMAP (a point drawn as its
-        # own negative has diff = 0 and so no effect). The heads' positions are y_h repeated:
-        # no second gather.
-        hn = h.repeat(negative_sample_rate)
-        diff_n = y_h.repeat(negative_sample_rate, 1) - Y.index_select(
-            0, torch.randint(0, n, (len(hn),), generator=gen))
-        d_n = (diff_n * diff_n) @ ones
-        push = (diff_n * (2.0 * b) / ((0.001 + d_n) * (a * d_n.pow(b) + 1.0))).clamp_(-4.0, 4.0)
-        step.zero_()
-        step.index_add_(0, h, pull)
-        step.index_add_(0, t, -pull)
-        step.index_add_(0, hn, push)
-        Y.add_(step, alpha=alpha)
+        if n_chunks > 1:
+            take = take[torch.randperm(len(take), generator=gen)]
+        for chunk in take.chunk(n_chunks):
+            h, t = head.index_select(0, chunk), tail.index_select(0, chunk)
+            # attraction along sampled edges (d = squared distance; d^(b-1) = d^b / d saves a pow)
+            y_h = Y.index_select(0, h)
+            diff = y_h - Y.index_select(0, t)
+            d = ((diff * diff) @ ones).clamp_min_(1e-12)  # a (d, 1) product: faster than sum(1) on narrow rows
+            d_b = d.pow(b)
+            pull = (diff * (-2.0 * a * b * alpha) * (d_b / d) / (a * d_b + 1.0)).clamp_(-4.0 * alpha, 4.0 * alpha)
+            # repulsion from random points; only the head moves, as in UMAP (a point drawn as its
+            # own negative has diff = 0 and so no effect). The heads' positions are y_h repeated:
+            # no second gather.
+            hn = h.repeat(negative_sample_rate)
+            diff_n = y_h.repeat(negative_sample_rate, 1) - Y.index_select(
+                0, torch.randint(0, n, (len(hn),), generator=gen))
+            d_n = (diff_n * diff_n) @ ones
+            push = (diff_n * (2.0 * b * alpha) / ((0.001 + d_n) * (a * d_n.pow(b) + 1.0))).clamp_(
+                -4.0 * alpha, 4.0 * alpha)
+            rows = torch.cat([h, t, hn])
+            moves = torch.cat([pull, -pull, push])
+            Y.view(-1).scatter_add_(0, (rows[:, None] * d_out + cols).reshape(-1), moves.reshape(-1))
     return Y.numpy()

@@ -118,7 +118,8 @@ def transform(method: str, est, Xtr, Xte):
     if method == "torchdr_umap":
         import torch
 
-        return est.transform(torch.from_numpy(Xte)).detach().numpy()
+        # TorchDR places new rows against the training rows (non-parametric): it needs them.
+        return est.transform(torch.from_numpy(Xte), X_train=torch.from_numpy(Xtr)).detach().numpy()
     return est.transform(Xte)
 
 

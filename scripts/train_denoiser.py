@@ -31,10 +31,11 @@ what was measured on the validation split):
 - Noise levels sigma 0-75 (the benchmark's 50 is inside the range, not at its edge), 20% of
   patches clipped to [0, 1] as in 8-bit files.
 - Camera noise: 30% of patches get Poisson-Gaussian noise (photon counts ``peak`` log-uniform in
-  2-300, Gaussian read noise 0-20), with the per-pixel level map ``sqrt(x / peak + s^2)`` of the
-  *smoothed* brightness (``aekit.denoise.smooth_for_level_map``, as at inference: a map of the
-  clean pixels would hand the network the clean image), so the same network denoises
-  signal-dependent noise when told (or estimates) the map.
+  2-300, Gaussian read noise 0-20), with the per-pixel level map ``sqrt(x / peak + s^2)``, ``x``
+  the brightness of the *noisy* patch smoothed (``aekit.denoise.smooth_for_level_map``, as at
+  inference), so the same network denoises signal-dependent noise told or estimated. (Until step
+  ``noisy_map_from`` the map came from the smoothed *clean* patch, which leaks the answer; the
+  v2 run measured that and switched; see the function's docstring.)
 - Flat patches (sky, bokeh) are kept with probability 0.25: they teach little and are a large
   share of photographs.
 - Larger patches (128 x 128, same pixels per step) for the last quarter: the U-Net's coarse
@@ -94,6 +95,11 @@ class Schedule:
     peak_range: tuple = (2.0, 300.0)
     read_sigma_max: float = 20.0
     camera_map_smoothing: int = 5  # box size of aekit.denoise.smooth_for_level_map (its default)
+    # The camera-noise level map comes from the smoothed *noisy* patch from this step on, from the
+    # smoothed clean patch before it. The v2 run found at step 116,091 that the clean map leaks the
+    # clean image's low frequencies (see aekit.denoise.smooth_for_level_map) and switched here;
+    # a new run should set 0.
+    noisy_map_from: int = 116_091
     flat_std: float = 0.02         # patches whose std is below this are "flat"
     flat_keep: float = 0.25
     seed: int = 0
@@ -138,7 +144,8 @@ class PatchSampler:
         return torch.from_numpy(out)
 
 
-def corrupt(clean: torch.Tensor, s: Schedule, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def corrupt(clean: torch.Tensor, s: Schedule, gen: torch.Generator,
+            map_from_noisy: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """(noisy, level map) for a batch of clean patches: Gaussian or Poisson-Gaussian noise."""
     n = clean.shape[0]
     u = lambda *shape: torch.rand(*shape, generator=gen)  # noqa: E731
@@ -149,14 +156,15 @@ def corrupt(clean: torch.Tensor, s: Schedule, gen: torch.Generator) -> tuple[tor
     read = u(n, 1, 1, 1) * s.read_sigma_max / 255.0
     x = clean.clamp(min=0)
     camera = torch.poisson(x * peak, generator=gen) / peak + read * torch.randn(clean.shape, generator=gen)
-    # the level map from the smoothed brightness, as at inference: from the clean pixels it would
-    # hand the network the clean image itself (see aekit.denoise.smooth_for_level_map)
-    camera_map = torch.sqrt(smooth_for_level_map(x, s.camera_map_smoothing) / peak + read**2)
     is_camera = u(n, 1, 1, 1) < s.camera_fraction
     noisy = torch.where(is_camera, camera, gaussian)
-    level = torch.where(is_camera, camera_map, sigma)
     clipped = u(n, 1, 1, 1) < s.clip_fraction
     noisy = torch.where(clipped, noisy.clamp(0, 1), noisy)
+    # The level map from the brightness of the noisy patch, as at inference (the clean one would
+    # hand the network the answer; see aekit.denoise.smooth_for_level_map).
+    brightness = smooth_for_level_map(noisy if map_from_noisy else x, s.camera_map_smoothing)
+    camera_map = torch.sqrt(brightness / peak + read**2)
+    level = torch.where(is_camera, camera_map, sigma)
     return noisy, level
 
 
@@ -169,8 +177,11 @@ def validate(model: torch.nn.Module, val_crops: list[np.ndarray]) -> dict[str, f
     """Mean PSNR on the validation photos' luminance (256 x 256 centre crops, fixed noise, fp32)."""
     model.eval()
     out = {}
-    settings = [("sigma15", 15, None), ("sigma25", 25, None), ("sigma50", 50, None), ("camera30_10", 10, 30.0)]
-    for name, sigma, peak in settings:
+    # camera30_10: the level map from the smoothed clean crop (the recipe before noisy_map_from;
+    # kept for continuity, it flatters the network); camera30_10_noisy_map: the map inference uses
+    settings = [("sigma15", 15, None, False), ("sigma25", 25, None, False), ("sigma50", 50, None, False),
+                ("camera30_10", 10, 30.0, False), ("camera30_10_noisy_map", 10, 30.0, True)]
+    for name, sigma, peak, from_noisy in settings:
         gen = torch.Generator().manual_seed(1234)
         psnrs = []
         for crop in val_crops:
@@ -180,7 +191,7 @@ def validate(model: torch.nn.Module, val_crops: list[np.ndarray]) -> dict[str, f
                 noisy = x + level * torch.randn(x.shape, generator=gen)
             else:
                 noisy = torch.poisson(x * peak, generator=gen) / peak + sigma / 255.0 * torch.randn(x.shape, generator=gen)
-                level = torch.sqrt(smooth_for_level_map(x) / peak + (sigma / 255.0) ** 2)
+                level = torch.sqrt(smooth_for_level_map(noisy if from_noisy else x) / peak + (sigma / 255.0) ** 2)
             pred = model(noisy, level).clamp(0, 1)
             psnrs.append(float(10 * torch.log10(1.0 / F.mse_loss(pred, x))))
         out[name] = round(float(np.mean(psnrs)), 3)
@@ -246,7 +257,8 @@ def ship(ema, schedule: Schedule, log: dict, out: Path, photos: list[str]) -> No
     from aekit.training import History
 
     model = Denoiser(channels=tuple(schedule.channels), blocks_per_level=schedule.blocks_per_level,
-                     sigma_range=(0.0, schedule.sigma_max), patch_size=schedule.patch, verbose=0)
+                     sigma_range=(0.0, schedule.sigma_max), patch_size=schedule.patch,
+                     random_state=schedule.seed, verbose=2)  # as v1: a tile bar on big images (see `verbose`)
     model.model_ = ema.eval().to(memory_format=torch.channels_last)
     history = History()
     for row in log["validation"]:
@@ -314,7 +326,7 @@ def main() -> None:
         clean = torch.rot90(clean, int(torch.randint(4, (), generator=gen)), (2, 3))
         if torch.rand((), generator=gen) < 0.5:
             clean = clean.flip(3)
-        noisy, level = corrupt(clean, schedule, gen)
+        noisy, level = corrupt(clean, schedule, gen, map_from_noisy=step >= schedule.noisy_map_from)
         lr = schedule.lr_at(step)
         if not adam_restored and step - resumed_at < schedule.resume_warmup and resumed_at > 0:
             lr *= (step - resumed_at + 1) / schedule.resume_warmup

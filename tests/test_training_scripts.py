@@ -40,6 +40,25 @@ def test_noise_levels_and_the_camera_map_carry_no_clean_detail():
     assert 0.8 < float(ratio) < 1.25
 
 
+def test_the_camera_map_is_computed_from_the_noisy_patch_as_at_inference():
+    from aekit.denoise import smooth_for_level_map
+
+    s = train_denoiser.Schedule(camera_fraction=1.0, clip_fraction=0.5)
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, 32), torch.linspace(0, 1, 32), indexing="ij")
+    clean = (0.2 + 0.6 * xx * yy).expand(16, 1, 32, 32).contiguous()  # a smooth ramp: clean != noisy smoothed
+    for from_noisy in (True, False):
+        noisy, level = train_denoiser.corrupt(clean, s, torch.Generator().manual_seed(1), map_from_noisy=from_noisy)
+        # level^2 = brightness / peak + read^2 per patch: an exact line in the brightness it came from
+        brightness = smooth_for_level_map(noisy).flatten(1).double()
+        var = (level**2).flatten(1).double()
+        residual = []
+        for b, v in zip(brightness, var):
+            design = torch.stack([b, torch.ones_like(b)], 1)
+            fit = torch.linalg.lstsq(design, v[:, None]).solution
+            residual.append(float((design @ fit - v[:, None]).abs().max() / v.mean()))
+        assert (max(residual) < 1e-4) == from_noisy  # from the noisy patch exactly, from the clean one not
+
+
 def test_every_training_photo_names_its_licence_and_the_test_photos_stay_out():
     from aekit.datasets import DENOISING_TEST_IMAGES
 

@@ -48,8 +48,12 @@ __all__ = ["PRETRAINED_DIR", "PRETRAINED_VERSIONS", "Denoiser", "DenoisingAutoen
            "estimate_noise_sigma", "smooth_for_level_map"]
 
 # The shipped denoisers, oldest first; Denoiser.pretrained() loads the newest. Each folder has the
-# training.json of the run that made it (v1: scripts/train_denoiser_v1.py, on bundled images).
-PRETRAINED_VERSIONS = {"v1": Path(__file__).parent / "weights" / "denoiser"}
+# training.json of the run that made it (v1: scripts/train_denoiser_v1.py, on bundled images;
+# v2: scripts/train_denoiser.py, on photographs).
+PRETRAINED_VERSIONS = {
+    "v1": Path(__file__).parent / "weights" / "denoiser",     # 84 CPU minutes on 18 bundled images
+    "v2": Path(__file__).parent / "weights" / "denoiser-v2",  # scripts/train_denoiser.py: 150,000 steps on photographs
+}
 PRETRAINED_DIR = list(PRETRAINED_VERSIONS.values())[-1]
 
 # Rows: luminance and two opponent channels. The rows are orthogonal, so independent noise of

@@ -290,11 +290,13 @@ def main() -> None:
     ema.requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=schedule.lr)
     step, log, adam_restored = load_checkpoint(args.checkpoint, model, ema, opt, schedule)
-    if step >= schedule.steps:
+    photos = training_photos.load("train")
+    if step >= schedule.steps:  # nothing to train: ship, without logging an empty run
         print(f"the schedule is complete ({step} steps); shipping the averaged weights to {args.out}")
+        ship(ema, schedule, log, args.out, sorted(photos))
+        return
     resumed_at = step
 
-    photos = training_photos.load("train")
     val = training_photos.load("val")
     val_crops = []
     for im in val.values():

@@ -48,11 +48,10 @@ __all__ = ["PRETRAINED_DIR", "PRETRAINED_VERSIONS", "Denoiser", "DenoisingAutoen
            "estimate_noise_sigma", "smooth_for_level_map"]
 
 # The shipped denoisers, oldest first; Denoiser.pretrained() loads the newest. Each folder has the
-# training.json of the run that made it (v1: scripts/train_denoiser_v1.py, on bundled images;
-# v2: scripts/train_denoiser.py, on photographs).
+# training.json of the run that made it.
 PRETRAINED_VERSIONS = {
-    "v1": Path(__file__).parent / "weights" / "denoiser",     # 84 CPU minutes on 18 bundled images
-    "v2": Path(__file__).parent / "weights" / "denoiser-v2",  # scripts/train_denoiser.py: 150,000 steps on photographs
+    "v1": Path(__file__).parent / "weights" / "denoiser",     # scripts/train_denoiser_v1.py: 18 bundled images
+    "v2": Path(__file__).parent / "weights" / "denoiser-v2",  # scripts/train_denoiser.py: 44 photographs
 }
 PRETRAINED_DIR = list(PRETRAINED_VERSIONS.values())[-1]
 
@@ -539,8 +538,7 @@ class Denoiser(AekitEstimator):
             a, b = 1.0 / float(peak), (float(sigma) / 255.0) ** 2
             # The level each pixel has at the brightness of its neighbourhood in the noisy image
             # (as in training; see smooth_for_level_map), then one pass.
-            noisy_rgb = x[..., :3] if rgb else planes
-            clean = self._denoise_planes(planes, self._camera_levels(noisy_rgb, a, b, rgb))
+            clean = self._denoise_planes(planes, self._camera_levels(x[..., :3] if rgb else planes, a, b, rgb))
 
         if rgb:
             out = _from_opponent(clean)

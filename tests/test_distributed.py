@@ -104,3 +104,16 @@ def test_semi_supervised_text_autoencoder_under_torchrun(tmp_path):
     r = _torchrun(str(worker), str(tmp_path / "z.npy"))
     assert r.returncode == 0, r.stderr[-3000:]
     assert np.load(tmp_path / "z.npy").shape == (80, 3)
+
+
+def test_a_rank_that_fails_does_not_keep_the_others_waiting(tmp_path):
+    # the failing rank leaves the group without the exit barrier, so torchrun stops the rest
+    # at once (a barrier would hold them for its 60 s timeout; the subprocess allows 45 s)
+    worker = tmp_path / "crash.py"
+    worker.write_text("from aekit.distributed import init_from_env\n"
+                      "rank, _ = init_from_env()\n"
+                      "if rank == 1:\n    raise ValueError('rank 1 fails on purpose')\n")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(worker)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=45, env=_env())
+    assert r.returncode != 0
+    assert "rank 1 fails on purpose" in r.stderr

@@ -21,7 +21,10 @@ as usual; ``batch_size`` is the global batch, split evenly across the processes.
 from __future__ import annotations
 
 import atexit
+import datetime
+import gc
 import os
+import sys
 
 import torch
 
@@ -45,14 +48,47 @@ def init_from_env() -> tuple[int, int]:
         # Leave the group before the interpreter tears down: a gloo group still alive at exit
         # can abort the process ("terminate called without an active exception") after the
         # script's work is done. The CLI's entry point calls it too.
-        atexit.register(leave_group)
+        _watch_for_crash()
+        atexit.register(lambda: leave_group(wait_for_peers=not _crashed))
     return rank_and_world()
 
 
-def leave_group() -> None:
-    """Destroy the process group, if one is initialised (a no-op otherwise)."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+_crashed = False
+
+
+def _watch_for_crash() -> None:
+    """Note an uncaught exception, so that leaving the group does not wait for peers that will
+    never come (torchrun stops them once this process exits)."""
+    previous = sys.excepthook
+
+    def hook(*exc_info):
+        global _crashed
+        _crashed = True
+        previous(*exc_info)
+
+    sys.excepthook = hook
+
+
+def leave_group(wait_for_peers: bool = True, timeout: float = 60.0) -> None:
+    """Destroy the process group, if one is initialised (a no-op otherwise).
+
+    With ``wait_for_peers`` every rank first meets the others at a barrier (for at most
+    ``timeout`` seconds), so that no rank closes its connections while a peer still uses them:
+    a rank that tears down gloo early can abort a slower one at exit. Pass ``False`` when this
+    rank is leaving on an error.
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return
+    gc.collect()  # free any DistributedDataParallel wrapper while the interpreter is whole
+    if wait_for_peers:
+        try:
+            if torch.distributed.get_backend() == "gloo":
+                torch.distributed.monitored_barrier(timeout=datetime.timedelta(seconds=timeout))
+            else:
+                torch.distributed.barrier()
+        except RuntimeError:
+            pass  # a peer is gone: leave anyway
+    torch.distributed.destroy_process_group()
 
 
 def rank_and_world() -> tuple[int, int]:

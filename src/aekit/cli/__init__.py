@@ -71,12 +71,14 @@ del _command
 
 def main(argv=None) -> int:
     """Console-script entry point."""
+    code = 1  # until the command returns
     try:
         cli.main(args=argv, prog_name="aekit", standalone_mode=True)
+        code = 0
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
+        code = exc.code if isinstance(exc.code, int) else 1
     finally:
         from ..distributed import leave_group
 
-        leave_group()
-    return 0
+        leave_group(wait_for_peers=code == 0)
+    return code

@@ -18,8 +18,9 @@ beside them for reference, not rerun.
 
 ``--validate`` never touches the test set: within each class's training images it holds out 10%
 as normal validation rows and takes 1,000 training images of the other classes as anomalies, and
-compares the scores one fitted network gives (reconstruction error, code distance with 1, 5 or 10
-neighbours, combined) for the convolutional and the dense network. That is how ``method="auto"``
+compares the scores one fitted network gives (reconstruction error; distance between codes, and
+between last hidden layers, with 1, 5 or 10 neighbours; combined; ensemble) for the
+convolutional and the dense network. That is how ``method="auto"``
 and ``n_neighbors`` were chosen.
 """
 
@@ -172,15 +173,16 @@ def validate(args) -> dict:
                                                                             fit.reshape(len(fit), -1))
                 row[f"{arch} fit_s"] = time.perf_counter() - t
                 rows = det._rows(V if arch == "conv" else V.reshape(len(V), -1), reset=False)
-                errors, codes = det._errors_and_codes(rows)
+                fit_rows = det._rows(fit if arch == "conv" else fit.reshape(len(fit), -1), reset=False)
+                errors = det._errors_and_points(rows)[0]
                 row[f"{arch} reconstruction"] = roc_auc_score(anomalous, errors)
-                for k in (1, 5, 10):
-                    det.n_neighbors = k
-                    dist = det._latent_distances(codes)
-                    row[f"{arch} latent k={k}"] = roc_auc_score(anomalous, dist)
-                    if k == 5:  # the default, for which the fitted spreads were measured
-                        combined = errors / det.error_scale_ + dist / det.distance_scale_
-                        row[f"{arch} combined k={k}"] = roc_auc_score(anomalous, combined)
+                for method in ("latent", "features", "combined", "ensemble"):
+                    det.method_ = method
+                    for k in (1, 5, 10) if method in ("latent", "features") else (5,):
+                        det.n_neighbors = k
+                        det._remember(fit_rows)  # this score's memory and spreads, from the fit rows
+                        row[f"{arch} {method} k={k}"] = roc_auc_score(anomalous, -det.score_samples(
+                            V if arch == "conv" else V.reshape(len(V), -1)))
             row["k-NN raw pixels"] = roc_auc_score(anomalous, NearestNeighbors(n_neighbors=1).fit(
                 fit.reshape(len(fit), -1)).kneighbors(V.reshape(len(V), -1))[0][:, 0])
             per_class[str(c)] = row

@@ -41,7 +41,7 @@ def test_contamination_is_bounded_to_half():
             OutlierDetector(contamination=bad, **FAST).fit(_blobs())
 
 
-@pytest.mark.parametrize("method", ["reconstruction", "latent", "combined"])
+@pytest.mark.parametrize("method", ["reconstruction", "latent", "features", "combined"])
 def test_each_score_finds_the_rows_off_the_sheet(method):
     X = _blobs()
     det = OutlierDetector(method=method, contamination=6 / 300, **{**FAST, "max_epochs": 10}).fit(X)
@@ -49,8 +49,10 @@ def test_each_score_finds_the_rows_off_the_sheet(method):
     from sklearn.metrics import roc_auc_score
 
     assert roc_auc_score(np.r_[np.ones(6), np.zeros(294)], det.decision_scores_) > 0.95
-    if method != "latent":  # a code can land among normal codes although its row is off the sheet:
-        flagged = set(np.flatnonzero(det.labels_))  # reconstruction sees those
+    # a code (or hidden layer) can land among normal ones although its row is off the sheet;
+    # the scores that read the reconstruction error see those
+    if method not in ("latent", "features"):
+        flagged = set(np.flatnonzero(det.labels_))
         assert len(flagged & set(range(6))) >= 5, (method, sorted(flagged))
 
 
@@ -76,9 +78,10 @@ def test_auto_threshold_is_tukeys_fence_of_the_log_scores():
     assert 0 < det.labels_.mean() < 0.1
 
 
-def test_a_training_row_is_not_its_own_neighbour():
+@pytest.mark.parametrize("method", ["latent", "features"])
+def test_a_training_row_is_not_its_own_neighbour(method):
     X = _blobs()
-    det = OutlierDetector(method="latent", **FAST).fit(X)
+    det = OutlierDetector(method=method, **FAST).fit(X)
     assert np.all(det.decision_scores_ > 0)
     # a new copy of a training row is scored like that row: against the others
     np.testing.assert_allclose(-det.score_samples(X[:10]), det.decision_scores_[:10], rtol=1e-5)
@@ -154,3 +157,24 @@ def test_bad_input_is_named(bad, message):
 def test_conv_needs_images():
     with pytest.raises(ValueError, match="needs images"):
         OutlierDetector(architecture="conv", **FAST).fit(_blobs())
+
+
+def test_an_image_detector_keeps_its_ensemble_memory_through_a_model_file(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from aekit.datasets import load_digits
+
+    X, y = load_digits()
+    images = X.reshape(-1, 8, 8)[y == 3]
+    det = OutlierDetector(channels=(8, 16), n_components=8, max_epochs=2, random_state=0).fit(images)
+    assert det.method_ == "ensemble"  # "auto" for images
+    assert det.memory_.shape == (len(images), 16 * 2 * 2)  # the last feature map, flattened
+    np.testing.assert_allclose(np.linalg.norm(det.directions_, axis=1), 1.0, rtol=1e-5)
+    det.save(tmp_path / "det")
+    back = aekit.load(tmp_path / "det")
+    np.testing.assert_allclose(back.score_samples(images[:20]), det.score_samples(images[:20]), rtol=1e-6)
+    tensors = load_file(str(tmp_path / "det" / "model.safetensors"))
+    del tensors["directions"]
+    save_file(tensors, str(tmp_path / "det" / "model.safetensors"))
+    with pytest.raises(ModelFileError, match="directions is missing"):
+        aekit.load(tmp_path / "det")

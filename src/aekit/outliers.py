@@ -28,13 +28,24 @@ from .training import predict_batches
 
 __all__ = ["OutlierDetector"]
 
-METHODS = ("auto", "reconstruction", "latent", "combined")
+METHODS = ("auto", "reconstruction", "latent", "features", "combined", "ensemble")
 # The score method="auto" uses for each architecture, chosen on validation splits of one-class
-# MNIST (see the class docstring): a convolutional network's codes are a far better metric than its
-# reconstruction error; a dense network's error and distance are worth adding up.
-METHOD_AUTO = {"conv": "latent", "dense": "combined"}
+# MNIST and Fashion-MNIST (see the class docstring): distances between a convolutional encoder's
+# last feature maps rank anomalies better than distances between its codes, and both far better
+# than its reconstruction error; the angle between codes adds what the feature maps miss. A dense
+# network's error and code distance are worth adding up.
+METHOD_AUTO = {"conv": "ensemble", "dense": "combined"}
 _QUERY_BLOCK = 2048  # queries compared with the whole memory at a time (bounds the distance matrix)
 _ROW_BLOCK = 256  # rows through the network at a time, always exactly this many (see _padded)
+
+
+def _last_hidden(encoder: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The encoder's last hidden layer, one flat vector per row: a convolutional encoder's last
+    feature map (before the linear map to the code), a dense encoder's last hidden activations
+    (the input itself when it has no hidden layer)."""
+    if getattr(encoder, "to_latent", None) is not None:
+        return encoder.features(x).flatten(1)
+    return encoder.net[:-2](x)  # all but the last Linear and its (identity) activation
 
 
 def _reconstruction_loss(model, batch):
@@ -54,13 +65,21 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
       detector, as PyOD's ``AutoEncoder``);
     - ``"latent"``: the mean distance from its code to the ``n_neighbors`` nearest codes of the
       training rows (k-NN in the learned space);
-    - ``"combined"``: both, each divided by its spread over the training rows, and added.
+    - ``"features"``: the same k-NN distance between the encoder's last hidden layers (for a
+      convolutional network its last feature map: a richer description than the code, still
+      one the network learned for this data);
+    - ``"combined"``: reconstruction error and code distance, each divided by its spread over
+      the training rows, and added;
+    - ``"ensemble"``: the ``"features"`` distance and the k-NN distance between the codes'
+      directions (codes scaled to length 1: the angle between them), each divided by its spread
+      over the training rows, and added.
 
-    ``"auto"`` (the default) is ``"latent"`` for images (a convolutional network) and
-    ``"combined"`` for tables (a dense network): in exploratory runs on held-out training images
-    of one-class MNIST (never the test set), a convolutional network's codes ranked anomalies far
-    better than its reconstruction error; ``benchmarks/outliers.py --validate`` reruns that
-    comparison with this network.
+    ``"auto"`` (the default) is ``"ensemble"`` for images (a convolutional network) and
+    ``"combined"`` for tables (a dense network). Chosen on held-out training images of one-class
+    MNIST and Fashion-MNIST (never the test set): a convolutional network's feature maps ranked
+    anomalies better than its codes, and both far better than its reconstruction error; adding
+    the codes' directions helped on both data sets. ``benchmarks/outliers.py --validate`` reruns
+    that comparison.
 
     A training row is scored against the *other* training rows (a code equal to the query's
     own is skipped), so ``fit_predict(X)`` flags what ``predict(X)`` flags.
@@ -83,7 +102,7 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
     architecture : {"auto", "dense", "conv"}, default "auto"
         ``"conv"`` (a convolutional autoencoder) for images, ``"dense"`` for tables; ``"auto"``
         picks ``"conv"`` when ``X`` is ``(n, H, W)`` / ``(n, H, W, C)`` or ``image_shape`` is set.
-    method : {"auto", "reconstruction", "latent", "combined"}, default "auto"
+    method : {"auto", "reconstruction", "latent", "features", "combined", "ensemble"}, default "auto"
         The outlier score (above).
     n_components : int, default 32
         Size of the code.
@@ -94,11 +113,11 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
     image_shape : tuple or None, default None
         ``(H, W)`` or ``(H, W, C)`` of flat rows that are images (e.g. ``(28, 28)``).
     n_neighbors : int, default 5
-        Codes the ``"latent"`` score averages over (more than one: a small cluster of outliers
+        Neighbours the k-NN distances average over (more than one: a small cluster of outliers
         among the training rows must not be each other's alibi).
     scaling : {"auto", "standard", "global", "minmax", "none"}, default "auto"
         Input scaling, as :class:`aekit.AutoencoderReducer`'s (images: ``"global"``).
-    max_epochs : int, default 10
+    max_epochs : int, default 20
     batch_size : int, default 128
         Chosen for time to quality: a fit of one MNIST digit (about 6,000 images) takes about
         47 s on a 2-core CPU (``benchmarks/results/outliers.json``).
@@ -120,8 +139,11 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         1 for the training rows flagged as outliers, 0 for the others (PyOD's convention).
     method_ : str
         The score used (``"auto"`` resolved).
-    memory_ : ndarray of shape (n_samples, n_components)
-        The codes of the training rows.
+    memory_ : ndarray of shape (n_samples, n_dims)
+        What the k-NN distance compares a row with: the training rows' last hidden layers for
+        ``method_="features"`` or ``"ensemble"``, their codes (``n_dims = n_components``) otherwise.
+    directions_ : ndarray of shape (n_samples, n_components)
+        ``method_="ensemble"`` only: the training rows' codes scaled to length 1.
     n_features_in_ : int
     input_shape_ : tuple
         The shape of one sample, as given to ``fit``.
@@ -162,7 +184,7 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
 
     def __init__(self, contamination="auto", architecture="auto", method="auto", n_components=32,
                  hidden_layer_sizes=(256, 128), channels=(16, 32), image_shape=None, n_neighbors=5,
-                 scaling="auto", max_epochs=10, batch_size=128, learning_rate=2e-3, validation_split=0.1,
+                 scaling="auto", max_epochs=20, batch_size=128, learning_rate=2e-3, validation_split=0.1,
                  early_stopping=True, patience=5, precision="auto", device="auto", random_state=None,
                  verbose=0, checkpoint=None):
         self.contamination = contamination
@@ -278,16 +300,26 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         self._fit_network(network, _reconstruction_loss, data, seed, resume=resume)
         arch = "dense" if self.image_chw_ is None else "conv"
         self.method_ = METHOD_AUTO[arch] if self.method == "auto" else self.method
-        errors, self.memory_ = self._errors_and_codes(rows)
-        distances = self._latent_distances(self.memory_)
-        # the spread of each part over the training rows puts the two on one scale ("combined")
-        self.error_scale_ = max(float(np.std(errors)), 1e-12)
-        self.distance_scale_ = max(float(np.std(distances)), 1e-12)
-        self.decision_scores_ = self._outlier_scores(errors, distances)
+        self._remember(rows)
+        return self
+
+    def _remember(self, rows: np.ndarray) -> None:
+        """Keep the training rows' points (the memory ``method_`` compares with), the spreads of
+        the score's parts, the training scores and the threshold."""
+        errors, self.memory_, directions = self._errors_and_points(rows)
+        if directions is not None:
+            self.directions_ = directions
+        elif hasattr(self, "directions_"):
+            del self.directions_
+        parts = self._parts(errors, self.memory_, directions)
+        # the spread of each part over the training rows puts them on one scale ("combined", "ensemble")
+        self.error_scale_ = max(float(np.std(parts[0])), 1e-12)
+        self.distance_scale_ = max(float(np.std(parts[1])), 1e-12)
+        self.direction_scale_ = max(float(np.std(parts[2])), 1e-12) if parts[2] is not None else 1.0
+        self.decision_scores_ = self._outlier_scores(parts)
         self.offset_ = -self._threshold(self.decision_scores_)
         self.threshold_ = -self.offset_
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
-        return self
 
     def _threshold(self, scores: np.ndarray) -> float:
         if self.contamination == "auto":
@@ -314,18 +346,44 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         return predict_batches(fn, x, batch_size=_ROW_BLOCK, device=self._model_device(),
                                precision=self.precision)[:n]
 
-    def _errors_and_codes(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's mean squared reconstruction error (scaled units) and its code."""
+    def _errors_and_points(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Each row's mean squared reconstruction error (scaled units); the point the k-NN
+        distance compares (its last hidden layer for ``"features"`` and ``"ensemble"``, else its
+        code); and for ``"ensemble"`` its code's direction (None otherwise)."""
         x = self._network_input(rows)
-        codes = self._padded(self.model_.encode, x)
+        codes = self._padded(self.model_.encode, x).astype(np.float32, copy=False)
         recon = self._padded(self.model_.decode, codes)
         errors = np.mean((recon.reshape(len(x), -1) - x.reshape(len(x), -1)) ** 2, axis=1, dtype=np.float64)
-        return errors, codes.astype(np.float32, copy=False)
+        if self.method_ not in ("features", "ensemble"):
+            return errors, codes, None
+        encoder = self.model_.encoder
+        hidden = self._padded(lambda b: _last_hidden(encoder, b), x).astype(np.float32, copy=False)
+        if self.method_ == "features":
+            return errors, hidden, None
+        norms = np.linalg.norm(codes, axis=1, keepdims=True)
+        return errors, hidden, codes / np.maximum(norms, 1e-12)
 
-    def _latent_distances(self, codes: np.ndarray) -> np.ndarray:
-        """Mean distance from each code to its ``n_neighbors`` nearest codes in the memory,
-        skipping a memory code equal to the query's own (a training row is not its own neighbour)."""
-        memory = torch.from_numpy(self.memory_)
+    def _parts(self, errors, points, directions) -> tuple:
+        """The score's parts: reconstruction error, k-NN distance, k-NN distance between
+        directions (None without ``directions``)."""
+        distances = self._neighbour_distances(self.memory_, points)
+        far = None if directions is None else self._neighbour_distances(self.directions_, directions)
+        return errors, distances, far
+
+    def _point_dims(self) -> int:
+        """The length of a memory row, from the network's shape."""
+        if self.method_ not in ("features", "ensemble"):
+            return int(self.n_components)
+        encoder = self.model_.encoder
+        if getattr(encoder, "to_latent", None) is not None:
+            return int(encoder.to_latent.in_features)
+        return int(encoder.net[-2].in_features)
+
+    def _neighbour_distances(self, memory: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Mean distance from each point (code, features, direction) to its ``n_neighbors``
+        nearest in ``memory``, skipping one equal to the query's own (a training row is not its
+        own neighbour)."""
+        memory = torch.from_numpy(memory)
         k = min(int(self.n_neighbors), max(len(memory) - 1, 1))
         out = np.empty(len(codes))
         for start in range(0, len(codes), _QUERY_BLOCK):
@@ -339,19 +397,21 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
             out[start:start + len(q)] = chosen.mean(dim=1).numpy()
         return out
 
-    def _outlier_scores(self, errors: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    def _outlier_scores(self, parts: tuple) -> np.ndarray:
+        errors, distances, far = parts
         if self.method_ == "reconstruction":
             return errors
-        if self.method_ == "latent":
+        if self.method_ in ("latent", "features"):
             return distances
+        if self.method_ == "ensemble":
+            return distances / self.distance_scale_ + far / self.direction_scale_
         return errors / self.error_scale_ + distances / self.distance_scale_
 
     def score_samples(self, X) -> np.ndarray:
         """How normal each row is: higher is more normal (the negated outlier score)."""
         check_is_fitted(self)
         rows = self._rows(X, reset=False)
-        errors, codes = self._errors_and_codes(rows)
-        return -self._outlier_scores(errors, self._latent_distances(codes))
+        return -self._outlier_scores(self._parts(*self._errors_and_points(rows)))
 
     def decision_function(self, X) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers."""
@@ -367,12 +427,15 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         state = {"n_features_in_": int(self.n_features_in_), "input_shape_": list(self.input_shape_),
                  "image_chw_": None if self.image_chw_ is None else list(self.image_chw_),
                  "method_": self.method_, "offset_": float(self.offset_),
-                 "error_scale_": self.error_scale_, "distance_scale_": self.distance_scale_}
+                 "error_scale_": self.error_scale_, "distance_scale_": self.distance_scale_,
+                 "direction_scale_": self.direction_scale_}
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         tensors = {"center": torch.from_numpy(self.center_), "scale": torch.from_numpy(self.scale_),
                    "memory": torch.from_numpy(self.memory_),
                    "decision_scores": torch.from_numpy(np.asarray(self.decision_scores_, dtype=np.float64))}
+        if self.method_ == "ensemble":
+            tensors["directions"] = torch.from_numpy(self.directions_)
         return state, tensors
 
     def _set_saved_state(self, state, tensors):
@@ -385,11 +448,18 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         self.offset_ = float(state["offset_"])
         self.threshold_ = -self.offset_
         self.error_scale_, self.distance_scale_ = float(state["error_scale_"]), float(state["distance_scale_"])
+        self.direction_scale_ = float(state.get("direction_scale_", 1.0))
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
         self.center_, self.scale_ = tensors["center"].numpy(), tensors["scale"].numpy()
         self.memory_ = tensors["memory"].numpy()
         self.decision_scores_ = tensors["decision_scores"].numpy()
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
-        if len(self.center_) != self.n_features_in_ or self.memory_.shape[1:] != (int(self.n_components),):
+        if len(self.center_) != self.n_features_in_ or self.memory_.shape[1:] != (self._point_dims(),):
             raise ValueError("the scaling vectors or the memory do not match the network")
+        if self.method_ == "ensemble":
+            if "directions" not in tensors:
+                raise ValueError("the memory of code directions is missing")
+            self.directions_ = tensors["directions"].numpy()
+            if self.directions_.shape != (len(self.memory_), int(self.n_components)):
+                raise ValueError("the memory of code directions does not match the network")

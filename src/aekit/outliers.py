@@ -120,7 +120,7 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
     max_epochs : int, default 20
     batch_size : int, default 128
         Chosen for time to quality: a fit of one MNIST digit (about 6,000 images) takes about
-        47 s on a 2-core CPU (``benchmarks/results/outliers.json``).
+        29 s on a 2-core CPU (``benchmarks/results/outliers.json``).
     learning_rate, validation_split, early_stopping, patience, precision, device, random_state,
     verbose, checkpoint : training settings as in :class:`aekit.AutoencoderReducer`.
 

@@ -37,14 +37,23 @@ METHODS = ("auto", "reconstruction", "latent", "features", "combined", "ensemble
 METHOD_AUTO = {"conv": "ensemble", "dense": "combined"}
 _QUERY_BLOCK = 2048  # queries compared with the whole memory at a time (bounds the distance matrix)
 _ROW_BLOCK = 256  # rows through the network at a time, always exactly this many (see _padded)
+# The "features" memory keeps a feature map of at most this many cells a side: 28 x 28 images
+# (where the score was chosen) give 7 x 7 after two stages; larger images are average-pooled to
+# it, so that the memory grows with the channels, not with the pixels.
+_FEATURE_GRID = 7
 
 
 def _last_hidden(encoder: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The encoder's last hidden layer, one flat vector per row: a convolutional encoder's last
-    feature map (before the linear map to the code), a dense encoder's last hidden activations
-    (the input itself when it has no hidden layer)."""
+    feature map (before the linear map to the code; pooled to at most ``_FEATURE_GRID`` cells a
+    side), a dense encoder's last hidden activations (the input itself when it has no hidden
+    layer)."""
     if getattr(encoder, "to_latent", None) is not None:
-        return encoder.features(x).flatten(1)
+        maps = encoder.features(x)
+        grid = (min(maps.shape[2], _FEATURE_GRID), min(maps.shape[3], _FEATURE_GRID))
+        if grid != tuple(maps.shape[2:]):
+            maps = F.adaptive_avg_pool2d(maps, grid)
+        return maps.flatten(1)
     return encoder.net[:-2](x)  # all but the last Linear and its (identity) activation
 
 
@@ -295,11 +304,14 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
             warnings.warn("Every row of X is the same: every row will get the same score.", UserWarning,
                           stacklevel=2)
         seed = self._draw_seed()
-        network = self._build_network(self._make_network(self.image_chw_), seed, data_bytes=rows.nbytes * 3)
-        data = torch.from_numpy(self._network_input(rows))
-        self._fit_network(network, _reconstruction_loss, data, seed, resume=resume)
         arch = "dense" if self.image_chw_ is None else "conv"
         self.method_ = METHOD_AUTO[arch] if self.method == "auto" else self.method
+        # the data, its scaled copy and the network's input, then the memory of training points
+        memory_bytes = len(rows) * (self._point_dims() + int(self.n_components)) * 4
+        network = self._build_network(self._make_network(self.image_chw_), seed,
+                                      data_bytes=rows.nbytes * 3 + memory_bytes)
+        data = torch.from_numpy(self._network_input(rows))
+        self._fit_network(network, _reconstruction_loss, data, seed, resume=resume)
         self._remember(rows)
         return self
 
@@ -371,13 +383,16 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         return errors, distances, far
 
     def _point_dims(self) -> int:
-        """The length of a memory row, from the network's shape."""
+        """The length of a memory row, from the parameters (``method_`` and ``image_chw_`` set)."""
         if self.method_ not in ("features", "ensemble"):
             return int(self.n_components)
-        encoder = self.model_.encoder
-        if getattr(encoder, "to_latent", None) is not None:
-            return int(encoder.to_latent.in_features)
-        return int(encoder.net[-2].in_features)
+        if self.image_chw_ is not None:
+            factor = 2 ** len(self.channels)
+            h, w = (-(-s // factor) for s in self.image_chw_[1:])  # the last feature map's size
+            return int(self.channels[-1]) * min(h, _FEATURE_GRID) * min(w, _FEATURE_GRID)
+        sizes = self.hidden_layer_sizes
+        hidden = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
+        return int(hidden[-1]) if hidden else int(self.n_features_in_)
 
     def _neighbour_distances(self, memory: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Mean distance from each point (code, features, direction) to its ``n_neighbors``

@@ -2,10 +2,11 @@
 Outliers: which digits does a detector trained on zeros find unusual?
 =====================================================================
 
-``OutlierDetector`` learns what normal rows look like and scores how hard each new row is to
-reproduce. Trained on scikit-learn's 8 x 8 zeros only, it should rank the other digits as the
-most unusual: the histogram shows the scores of held-out zeros and of the other digits, with the
-automatic threshold (no contamination rate given). Look at how few zeros fall left of it.
+``OutlierDetector`` learns what normal rows look like and scores how far each new row lies from
+them, in the features its autoencoder learned. Trained on scikit-learn's 8 x 8 zeros only, it
+should rank the other digits as the most unusual: the histogram shows the scores of held-out
+zeros and of the other digits, with the automatic threshold (no contamination rate given). Look
+at how few zeros fall left of it.
 """
 
 import matplotlib.pyplot as plt

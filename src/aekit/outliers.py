@@ -65,7 +65,7 @@ def _reconstruction_loss(model, batch):
 @register
 class OutlierDetector(OutlierMixin, AekitEstimator):
     """Find the unusual rows or images: an autoencoder learns the normal data, and what it
-    reproduces badly, or codes far from every normal code, is flagged.
+    reproduces badly, or describes (in its codes and features) far from every normal row, is flagged.
 
     ``fit(X)`` trains an autoencoder on (mostly) normal data and keeps the codes of the training
     rows (a memory of normal codes). A row's outlier score is, by ``method``:

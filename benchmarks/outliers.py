@@ -174,6 +174,7 @@ def validate(args) -> dict:
                 row[f"{arch} fit_s"] = time.perf_counter() - t
                 rows = det._rows(V if arch == "conv" else V.reshape(len(V), -1), reset=False)
                 fit_rows = det._rows(fit if arch == "conv" else fit.reshape(len(fit), -1), reset=False)
+                det.method_ = "reconstruction"  # the one score that runs the decoder alone
                 errors = det._errors_and_points(rows)[0]
                 row[f"{arch} reconstruction"] = roc_auc_score(anomalous, errors)
                 for method in ("latent", "features", "combined", "ensemble"):

@@ -185,5 +185,5 @@ def test_the_feature_memory_of_large_images_is_pooled_to_a_small_grid():
     images = rng.random((40, 64, 48)).astype(np.float32)
     det = OutlierDetector(channels=(4, 8), n_components=4, max_epochs=1, random_state=0).fit(images)
     # a 16 x 12 map of 8 channels is kept as 7 x 7: the memory grows with channels, not pixels
-    assert det.memory_.shape == (40, 8 * 7 * 7) == (40, det._point_dims())
+    assert det.memory_.shape == (40, 8 * 7 * 7) == (40, det._memory_width(det.model_.encoder))
     assert np.isfinite(det.score_samples(images[:5])).all()

@@ -306,10 +306,12 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         seed = self._draw_seed()
         arch = "dense" if self.image_chw_ is None else "conv"
         self.method_ = METHOD_AUTO[arch] if self.method == "auto" else self.method
+        make_network = self._make_network(self.image_chw_)
+        with torch.device("meta"):  # shapes only: nothing is allocated
+            width = self._memory_width(make_network().encoder)
         # the data, its scaled copy and the network's input, then the memory of training points
-        memory_bytes = len(rows) * (self._point_dims() + int(self.n_components)) * 4
-        network = self._build_network(self._make_network(self.image_chw_), seed,
-                                      data_bytes=rows.nbytes * 3 + memory_bytes)
+        memory_bytes = len(rows) * (width + int(self.n_components)) * 4
+        network = self._build_network(make_network, seed, data_bytes=rows.nbytes * 3 + memory_bytes)
         data = torch.from_numpy(self._network_input(rows))
         self._fit_network(network, _reconstruction_loss, data, seed, resume=resume)
         self._remember(rows)
@@ -324,10 +326,10 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         elif hasattr(self, "directions_"):
             del self.directions_
         parts = self._parts(errors, self.memory_, directions)
-        # the spread of each part over the training rows puts them on one scale ("combined", "ensemble")
-        self.error_scale_ = max(float(np.std(parts[0])), 1e-12)
-        self.distance_scale_ = max(float(np.std(parts[1])), 1e-12)
-        self.direction_scale_ = max(float(np.std(parts[2])), 1e-12) if parts[2] is not None else 1.0
+        # the spread of each part over the training rows puts them on one scale ("combined",
+        # "ensemble"); a part the score does not use (None) keeps the neutral 1
+        self.error_scale_, self.distance_scale_, self.direction_scale_ = (
+            1.0 if part is None else max(float(np.std(part)), 1e-12) for part in parts)
         self.decision_scores_ = self._outlier_scores(parts)
         self.offset_ = -self._threshold(self.decision_scores_)
         self.threshold_ = -self.offset_
@@ -358,14 +360,18 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         return predict_batches(fn, x, batch_size=_ROW_BLOCK, device=self._model_device(),
                                precision=self.precision)[:n]
 
-    def _errors_and_points(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Each row's mean squared reconstruction error (scaled units); the point the k-NN
-        distance compares (its last hidden layer for ``"features"`` and ``"ensemble"``, else its
-        code); and for ``"ensemble"`` its code's direction (None otherwise)."""
+    def _errors_and_points(self, rows: np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+        """Each row's mean squared reconstruction error in scaled units (None when ``method_``
+        does not read it: the decoder is not run); the point the k-NN distance compares (its last
+        hidden layer for ``"features"`` and ``"ensemble"``, else its code); and for
+        ``"ensemble"`` its code's direction (None otherwise)."""
         x = self._network_input(rows)
         codes = self._padded(self.model_.encode, x).astype(np.float32, copy=False)
-        recon = self._padded(self.model_.decode, codes)
-        errors = np.mean((recon.reshape(len(x), -1) - x.reshape(len(x), -1)) ** 2, axis=1, dtype=np.float64)
+        errors = None
+        if self.method_ in ("reconstruction", "combined"):
+            recon = self._padded(self.model_.decode, codes)
+            errors = np.mean((recon.reshape(len(x), -1) - x.reshape(len(x), -1)) ** 2, axis=1,
+                             dtype=np.float64)
         if self.method_ not in ("features", "ensemble"):
             return errors, codes, None
         encoder = self.model_.encoder
@@ -377,22 +383,20 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
 
     def _parts(self, errors, points, directions) -> tuple:
         """The score's parts: reconstruction error, k-NN distance, k-NN distance between
-        directions (None without ``directions``)."""
-        distances = self._neighbour_distances(self.memory_, points)
+        directions; None for each part ``method_`` does not read."""
+        distances = None if self.method_ == "reconstruction" else self._neighbour_distances(self.memory_, points)
         far = None if directions is None else self._neighbour_distances(self.directions_, directions)
         return errors, distances, far
 
-    def _point_dims(self) -> int:
-        """The length of a memory row, from the parameters (``method_`` and ``image_chw_`` set)."""
+    def _memory_width(self, encoder: torch.nn.Module) -> int:
+        """The length of a memory row: one zero row through ``encoder`` (on the meta device
+        inside ``with torch.device("meta")``, where only shapes are computed)."""
         if self.method_ not in ("features", "ensemble"):
             return int(self.n_components)
-        if self.image_chw_ is not None:
-            factor = 2 ** len(self.channels)
-            h, w = (-(-s // factor) for s in self.image_chw_[1:])  # the last feature map's size
-            return int(self.channels[-1]) * min(h, _FEATURE_GRID) * min(w, _FEATURE_GRID)
-        sizes = self.hidden_layer_sizes
-        hidden = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
-        return int(hidden[-1]) if hidden else int(self.n_features_in_)
+        shape = (1, *self.image_chw_) if self.image_chw_ is not None else (1, self.n_features_in_)
+        device = next(encoder.parameters()).device
+        with torch.no_grad():
+            return int(_last_hidden(encoder.eval(), torch.zeros(shape, device=device)).shape[1])
 
     def _neighbour_distances(self, memory: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Mean distance from each point (code, features, direction) to its ``n_neighbors``
@@ -470,7 +474,8 @@ class OutlierDetector(OutlierMixin, AekitEstimator):
         self.memory_ = tensors["memory"].numpy()
         self.decision_scores_ = tensors["decision_scores"].numpy()
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
-        if len(self.center_) != self.n_features_in_ or self.memory_.shape[1:] != (self._point_dims(),):
+        width = self._memory_width(self.model_.encoder)
+        if len(self.center_) != self.n_features_in_ or self.memory_.shape[1:] != (width,):
             raise ValueError("the scaling vectors or the memory do not match the network")
         if self.method_ == "ensemble":
             if "directions" not in tensors:

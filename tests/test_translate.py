@@ -402,6 +402,9 @@ def test_categorical_attribute_on_digits(digits):
     X, y = digits
     ed = AttributeEditor(max_epochs=2, **TINY).fit(X, {"digit": y})
     assert ed.attributes_[0] == {"name": "digit", "kind": "categorical", "classes": list(range(10))}
+    # a digit's region is nearly the whole image: the context path would see nothing, so it is
+    # left out and the decoder redraws the whole digit (CONTEXT_MAX_AREA)
+    assert ed.model_.context is None and not hasattr(ed, "regions_")
     out = ed.edit(X[:4], digit=3)
     assert out.shape == (4, 28, 28)
     # a categorical change is a new shape: "auto" masks instead of adding a residual

@@ -11,6 +11,8 @@ identities the editor never saw. The editor learns from each face's attributes, 
 The run writes a checkpoint at the end of every epoch (``--checkpoint``); interrupted, the same
 command continues from it to the same weights. The weights are saved in fp16 to ``--out``, with a
 ``training.json`` beside them: the data, every hyper-parameter, the history and the machine.
+Then ``python scripts/calibrate_face_editor.py`` chooses the editor's removal thresholds on
+validation people and records them in the same ``training.json``.
 """
 
 from __future__ import annotations

@@ -345,6 +345,39 @@ def test_auto_adds_by_residual_and_removes_by_mask(fader, faces):
     np.testing.assert_array_equal(auto[3:], mask[3:])
 
 
+def test_a_higher_blend_threshold_keeps_more_of_the_input(fader, faces, tmp_path):
+    from aekit.translate import BLEND_TAU
+
+    assert fader.blend_thresholds_ == {name: BLEND_TAU for name in ("glasses", "beard", "blond", "smiling")}
+    x = faces.images[:8]
+    worn = {**{k: v[:8] for k, v in faces.attributes.items()}, "glasses": np.ones(8)}
+    default = fader.edit(x, source_attributes=worn, glasses=0)
+    ed = copy.deepcopy(fader)
+    ed.blend_thresholds_["glasses"] = 0.5
+    kept = ed.edit(x, source_attributes=worn, glasses=0)
+    assert 0 < np.abs(kept - x).sum() < np.abs(default - x).sum()
+    # an image that changes two attributes blends at the lower threshold (beard's, unchanged)
+    both = ed.edit(x, source_attributes={**worn, "beard": np.ones(8)}, glasses=0, beard=0)
+    np.testing.assert_array_equal(both, fader.edit(x, source_attributes={**worn, "beard": np.ones(8)},
+                                                   glasses=0, beard=0))
+    # additions add the decoder's change: no threshold
+    np.testing.assert_array_equal(ed.edit(x, source_attributes={**worn, "glasses": np.zeros(8)}, glasses=1),
+                                  fader.edit(x, source_attributes={**worn, "glasses": np.zeros(8)}, glasses=1))
+    # the thresholds live in the model file, which refuses a nonsensical one
+    loaded = aekit.load(ed.save(tmp_path / "m"))
+    assert loaded.blend_thresholds_["glasses"] == 0.5
+    np.testing.assert_array_equal(loaded.edit(x, source_attributes=worn, glasses=0), kept)
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["state"]["blend_thresholds_"]["glasses"] = -1
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises((ModelFileError, ValueError), match="blend threshold of 'glasses' must be a positive number"):
+        aekit.load(tmp_path / "m")
+    # a file written before thresholds were saved blends at the default
+    del config["state"]["blend_thresholds_"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    assert aekit.load(tmp_path / "m").blend_thresholds_["glasses"] == BLEND_TAU
+
+
 def test_auto_removal_does_not_trust_the_classifier(fader, faces):
     x = faces.images[:40]
     lacking = np.flatnonzero(fader.predict_attributes(x)["glasses"] == 0)[:4]
@@ -633,6 +666,8 @@ def test_the_shipped_face_editor_edits_new_faces(shipped):
     info = json.loads((folder / "training.json").read_text())
     assert info["data"]["random_state"] not in range(5)  # not the benchmark's or the demo's people
     assert [a["name"] for a in shipped.attributes_] == ["glasses", "beard", "blond", "smiling"]
+    # its removal thresholds are the calibrated ones, recorded beside the weights
+    assert shipped.blend_thresholds_ == info["calibration"]["blend_thresholds"]
     test = make_faces(24, random_state=1)
     lacking = test[test.attributes["glasses"] == 0]
     added = shipped.edit(lacking.images, glasses=1)

@@ -270,13 +270,30 @@ def _region_mask(regions: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
     return (hidden[:, :, None, None].to(regions.dtype) * regions[None]).amax(dim=1, keepdim=True)
 
 
-def _masked_blend(x: torch.Tensor, new: torch.Tensor, cur: torch.Tensor, tau: float = 0.1) -> torch.Tensor:
-    """The decoder's new image where the edit changes it (by more than about ``tau``), the input
-    everywhere else, with a soft, slightly grown mask between the two."""
+#: How much the decoder's image must change (on [0, 1] pixels) before a removal takes the decoder's
+#: pixels instead of the input's (:func:`_masked_blend`); ``blend_thresholds_`` holds one per
+#: attribute, this value unless calibrated. A higher one keeps more of the input (sharp, but
+#: what the attribute only tints, such as eyes behind lenses, keeps the tint); too high keeps the
+#: attribute itself. The shipped face editor's are calibrated by
+#: ``scripts/calibrate_face_editor.py``.
+BLEND_TAU = 0.1
+
+
+def _masked_blend(x: torch.Tensor, new: torch.Tensor, cur: torch.Tensor, tau=BLEND_TAU) -> torch.Tensor:
+    """The decoder's new image where the edit changes it (by more than about ``tau``, a number
+    or one per image, ``(n, 1, 1, 1)``), the input everywhere else, with a soft, slightly grown
+    mask between the two."""
     change = (new - cur).abs().amax(dim=1, keepdim=True)
     mask = F.max_pool2d((change / tau).clamp(0, 1), 3, stride=1, padding=1)
     mask = F.avg_pool2d(mask, 3, stride=1, padding=1)
     return x + mask * (new - x)  # exactly x where new is x
+
+
+def _check_threshold(name: str, value) -> float:
+    """A blend threshold read from a model file: a positive, finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"the blend threshold of {name!r} must be a positive number, got {value!r}")
+    return float(value)
 
 
 def _attribute_loss(logits, target, groups, uniform: bool = False) -> torch.Tensor:
@@ -464,6 +481,11 @@ class AttributeEditor(AekitEstimator):
         ``REGION_GROW`` pixels), the pixels an edit of it may redraw.
     image_shape_ : tuple
         The shape of one training image, ``(H, W)`` or ``(H, W, C)``.
+    blend_thresholds_ : dict of name -> float
+        Per attribute, how much the decoder's image must change before an edit that removes it
+        (``mode="mask"``, or "auto" removing) takes the decoder's pixels instead of the input's:
+        ``BLEND_TAU`` after ``fit``; calibrated for the shipped face editor. Higher keeps more of
+        the input. An image that changes several attributes uses the lowest of theirs.
     history_ : aekit.training.History
         Per epoch: ``loss``, ``reconstruction`` (MSE) and ``discriminator_accuracy`` (how well the
         latent discriminator reads the attributes; near chance means they are out of the latent).
@@ -584,6 +606,7 @@ class AttributeEditor(AekitEstimator):
                           desc=f"{type(self).__name__}({self.method})", **extra)
         self.attributes_ = specs
         self.image_shape_ = tuple(shape)
+        self.blend_thresholds_ = {sp["name"]: BLEND_TAU for sp in specs}
         if regions is not None:
             self.regions_ = regions
         elif hasattr(self, "regions_"):
@@ -792,25 +815,29 @@ class AttributeEditor(AekitEstimator):
         # changes (or restyles), seeing the rest of the image, which it leaves as it is
         regions = getattr(self, "regions_", None)
         regions = None if regions is None else torch.from_numpy(regions).to(device)  # once, not per batch
+        # each image's removals blend at the lowest threshold of the attributes it changes
+        thresholds = torch.tensor([self.blend_thresholds_[s["name"]] for s in self.attributes_], device=device)
+        groups = _groups(self.attributes_)
         out = np.empty_like(x)
         for a in range(0, n, batch_size):
             rows = slice(a, a + batch_size)
             xb = torch.from_numpy(x[rows]).to(device)
             z = model.encode(xb)
             size = xb.shape[-2:]
+            target_b = {k: v[rows] for k, v in target.items()}
+            current_b = {k: v[rows] for k, v in current.items()}
+            c_new = torch.from_numpy(_condition(self.attributes_, target_b, len(xb))).to(device)
+            c_cur = torch.from_numpy(_condition(self.attributes_, current_b, len(xb))).to(device)
+            changed = _changed(groups, c_cur, c_new)
             if self.method == "fader":
-                target_b = {k: v[rows] for k, v in target.items()}
-                current_b = {k: v[rows] for k, v in current.items()}
                 style = None if styles is None else torch.from_numpy(styles[rows]).to(device)
                 style_new = None if new_styles is None else torch.from_numpy(new_styles[rows]).to(device)
-                c_new = torch.from_numpy(_condition(self.attributes_, target_b, len(xb))).to(device)
-                c_cur = torch.from_numpy(_condition(self.attributes_, current_b, len(xb))).to(device)
                 if regions is None:
                     new = model.decode(z, model.condition(c_new, style_new), size)
                     if mode != "decode":
                         cur = model.decode(z, model.condition(c_cur, style), size)
                 else:
-                    hidden = _changed(_groups(self.attributes_), c_cur, c_new) | redraw_all
+                    hidden = changed | redraw_all
                     hidden |= torch.from_numpy(restyled_rows[rows]).to(device)
                     mask = _region_mask(regions, hidden)
                     new = model.redraw(z, model.condition(c_new, style_new), xb, mask)
@@ -822,7 +849,9 @@ class AttributeEditor(AekitEstimator):
                     cur = model.decode(z, None, size)
             if mode != "decode":
                 use_mask = torch.from_numpy(masked_rows[rows]).to(device).view(-1, 1, 1, 1)
-                new = torch.where(use_mask, _masked_blend(xb, new, cur), xb + (new - cur))
+                tau = torch.where(changed, thresholds, torch.inf).amin(dim=1)
+                tau = torch.where(torch.isinf(tau), BLEND_TAU, tau).view(-1, 1, 1, 1)
+                new = torch.where(use_mask, _masked_blend(xb, new, cur, tau), xb + (new - cur))
             out[rows] = new.float().cpu().numpy()
         return _to_layout(out, shape)
 
@@ -933,7 +962,8 @@ class AttributeEditor(AekitEstimator):
     # -- model files -----------------------------------------------------------------------------
 
     def _extra_saved_state(self):
-        state = {"attributes_": self.attributes_, "image_shape_": list(self.image_shape_)}
+        state = {"attributes_": self.attributes_, "image_shape_": list(self.image_shape_),
+                 "blend_thresholds_": self.blend_thresholds_}
         tensors = {}
         for name, means in getattr(self, "attribute_vectors_", {}).items():
             tensors[f"attribute_vectors.{name}"] = torch.from_numpy(means)
@@ -951,6 +981,10 @@ class AttributeEditor(AekitEstimator):
     def _set_saved_state(self, state, tensors):
         self.attributes_ = state["attributes_"]
         self.image_shape_ = tuple(state["image_shape_"])
+        # files written before thresholds were saved blend every attribute at the default
+        saved = state.get("blend_thresholds_") or {}
+        self.blend_thresholds_ = {sp["name"]: _check_threshold(sp["name"], saved.get(sp["name"], BLEND_TAU))
+                                  for sp in self.attributes_}
         if self.method == "vector":
             self.attribute_vectors_ = {s["name"]: tensors[f"attribute_vectors.{s['name']}"].numpy()
                                        for s in self.attributes_}

@@ -370,6 +370,41 @@ def sharpness(img: np.ndarray) -> float:
     return float(np.hypot(sobel(img, axis=0), sobel(img, axis=1)).mean())
 
 
+def score_digit_edits(editor, originals, labels, classify, mode: str = "auto") -> tuple[dict, list]:
+    """Redraw each digit as every other digit (``editor.edit(..., digit=d, mode=mode)``) and score
+    the edits: the share the independent ``classify`` reads as requested, the handwriting kept
+    (slant and stroke-width correlations between each original and its edits, and the same
+    against a random other edit) and the sharpness. Also returns the ten edited stacks."""
+    agree, per_digit, slant_pairs, width_pairs, sharp, outs = [], {}, [], [], [], []
+    for d in range(10):
+        out = editor.edit(originals, digit=d, mode=mode)
+        outs.append(out)
+        changed = labels != d
+        pred = classify(out)[:, 0]
+        agree.append(pred[changed] == d)
+        per_digit[d] = float((pred[changed] == d).mean())
+        for o, e in zip(originals[changed], out[changed]):
+            slant_pairs.append((slant(o), slant(e)))
+            width_pairs.append((stroke_width(o), stroke_width(e)))
+            sharp.append((sharpness(o), sharpness(e)))
+    agree = np.concatenate(agree)
+    s, w = np.array(slant_pairs), np.array(width_pairs)
+    shuffled = np.random.default_rng(0).permutation(len(s))
+    scores = {
+        "requested_digit_agreement": float(agree.mean()),
+        "requested_digit_agreement_per_digit": per_digit,
+        "n_edits": int(len(agree)),
+        "slant_correlation": float(np.corrcoef(s[:, 0], s[:, 1])[0, 1]),
+        "stroke_width_correlation": float(np.corrcoef(w[:, 0], w[:, 1])[0, 1]),
+        # the same correlations against a random other edit: what "style not kept" scores
+        "slant_correlation_shuffled": float(np.corrcoef(s[:, 0], s[shuffled, 1])[0, 1]),
+        "stroke_width_correlation_shuffled": float(np.corrcoef(w[:, 0], w[shuffled, 1])[0, 1]),
+        # the edit's mean gradient magnitude over the input's: 1 is as sharp, lower is blurrier
+        "sharpness_ratio": float(np.sum([e for _, e in sharp]) / np.sum([o for o, _ in sharp])),
+    }
+    return scores, outs
+
+
 def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     X, y = load_mnist("train", flatten=False)
     Xt, yt = load_mnist("test", flatten=False)
@@ -391,35 +426,12 @@ def mnist_section(cfg, seed: int, log) -> tuple[dict, np.ndarray]:
     grid[:, 0] = originals[:10]
     per_mode = {}
     for mode in ("residual", "mask", "decode"):
-        agree, per_digit, slant_pairs, width_pairs, sharp = [], {}, [], [], []
-        for d in range(10):
-            out = editor.edit(originals, digit=d, mode=mode)
-            changed = labels != d
-            pred = classify(out)[:, 0]
-            agree.append(pred[changed] == d)
-            per_digit[d] = float((pred[changed] == d).mean())
-            for o, e in zip(originals[changed], out[changed]):
-                slant_pairs.append((slant(o), slant(e)))
-                width_pairs.append((stroke_width(o), stroke_width(e)))
-                sharp.append((sharpness(o), sharpness(e)))
-            if mode == "mask":  # what edit(digit=d) does by default ("auto")
+        per_mode[mode], outs = score_digit_edits(editor, originals, labels, classify, mode)
+        if mode == "mask":  # what edit(digit=d) does by default ("auto")
+            for d, out in enumerate(outs):
                 grid[:, d + 1] = out[:10]
-        agree = np.concatenate(agree)
-        s, w = np.array(slant_pairs), np.array(width_pairs)
-        shuffled = np.random.default_rng(0).permutation(len(s))
-        per_mode[mode] = {
-            "requested_digit_agreement": float(agree.mean()),
-            "requested_digit_agreement_per_digit": per_digit,
-            "n_edits": int(len(agree)),
-            "slant_correlation": float(np.corrcoef(s[:, 0], s[:, 1])[0, 1]),
-            "stroke_width_correlation": float(np.corrcoef(w[:, 0], w[:, 1])[0, 1]),
-            # the same correlations against a random other edit: what "style not kept" scores
-            "slant_correlation_shuffled": float(np.corrcoef(s[:, 0], s[shuffled, 1])[0, 1]),
-            "stroke_width_correlation_shuffled": float(np.corrcoef(w[:, 0], w[shuffled, 1])[0, 1]),
-            # the edit's mean gradient magnitude over the input's: 1 is as sharp, lower is blurrier
-            "sharpness_ratio": float(np.sum([e for _, e in sharp]) / np.sum([o for o, _ in sharp])),
-        }
-        log(f"MNIST digit edits ({mode}): agreement {agree.mean():.4f}, "
+        agree = per_mode[mode]["requested_digit_agreement"]
+        log(f"MNIST digit edits ({mode}): agreement {agree:.4f}, "
             f"slant r {per_mode[mode]['slant_correlation']:.3f}, width r {per_mode[mode]['stroke_width_correlation']:.3f}")
     results = {
         "digit_classifier_test_accuracy": clf_acc,

@@ -34,7 +34,7 @@ import time
 import numpy as np
 from _common import write_result
 from scipy.ndimage import binary_dilation
-from translate import fit_classifier, mean_of, score_edits, sharpness, slant, stroke_width
+from translate import fit_classifier, mean_of, score_digit_edits, score_edits
 
 from aekit import AttributeEditor
 from aekit.datasets import load_mnist, make_faces
@@ -57,18 +57,9 @@ def mnist_runs(args) -> list[dict]:
         editor = AttributeEditor(**{"max_epochs": args.epochs, "random_state": 0, **cfg})
         editor.fit(X[idx], {"digit": y[idx]})
         fit_seconds = round(time.perf_counter() - t, 1)
-        agree, pairs = [], []
-        for d in range(10):
-            changed = labels != d
-            out = editor.edit(originals[changed], digit=d)
-            agree.append(classify(out)[:, 0] == d)
-            pairs += [(f(o), f(e)) for o, e in zip(originals[changed], out) for f in (slant, stroke_width, sharpness)]
-        p = np.array(pairs).reshape(-1, 3, 2)
+        scores, _ = score_digit_edits(editor, originals, labels, classify)
         run = {"config": cfg, "fit_seconds": fit_seconds, "context_path": editor.model_.context is not None,
-               "requested_digit_agreement": float(np.concatenate(agree).mean()),
-               "slant_correlation": float(np.corrcoef(p[:, 0, 0], p[:, 0, 1])[0, 1]),
-               "stroke_width_correlation": float(np.corrcoef(p[:, 1, 0], p[:, 1, 1])[0, 1]),
-               "sharpness_ratio": float(p[:, 2, 1].sum() / p[:, 2, 0].sum()),
+               **scores,
                "reconstruction_mse": float(np.mean((editor.reconstruct(originals) - originals) ** 2))}
         print(json.dumps(run), flush=True)
         runs.append(run)

@@ -70,7 +70,7 @@ def main() -> None:
     for j, name in enumerate(ATTRIBUTES):
         rows = np.flatnonzero(labels[:, j] == 1)
         truth = val.render(**{name: 0})[rows]
-        per_tau, best = [], BLEND_TAU
+        per_tau, allowed = [], []
         for tau in GRID:
             editor.blend_thresholds_ = {**editor.blend_thresholds_, name: tau}
             out = editor.edit(val.images[rows], **{name: 0})
@@ -78,8 +78,8 @@ def main() -> None:
             per_tau.append({"threshold": tau, "removed": removed, "psnr": mean_of(psnr, truth, out)})
             if removed < per_tau[0]["removed"] - MAX_LOST:
                 break  # the grid stops at the first threshold that keeps the attribute too often
-            if len(per_tau) == 1 or per_tau[-1]["psnr"] > max(g["psnr"] for g in per_tau[:-1]):
-                best = tau
+            allowed.append(per_tau[-1])
+        best = max(allowed, key=lambda g: g["psnr"])["threshold"]  # the default is always allowed
         chosen[name] = best
         record[name] = {"edits": len(rows), "chosen": best, "grid": per_tau}
         print(json.dumps({"attribute": name, "chosen": best,

@@ -163,10 +163,9 @@ def test_structure_term_gives_cleaner_2d_maps_than_plain_reconstruction():
     tr, te = np.arange(0, len(X), 2), np.arange(1, len(X), 2)
     scores = {}
     for w in (0.0, STRUCTURE_WEIGHT_AUTO):
-        r = AutoencoderReducer(2, hidden_layer_sizes=(64,), max_epochs=60, structure_weight=w,
-                               random_state=0).fit(X[tr])
+        r = AutoencoderReducer(2, max_epochs=60, structure_weight=w, random_state=0).fit(X[tr])
         scores[w] = knn_accuracy(r.transform(X[tr]), y[tr], r.transform(X[te]), y[te])
-    # (measured: 0.82 against 0.72; the plain map gained most from the one-cycle schedule)
+    # each with its default network (measured: 0.92 against 0.79)
     assert scores[STRUCTURE_WEIGHT_AUTO] > scores[0.0] + 0.08, scores
 
 

@@ -377,3 +377,83 @@ def test_auto_network_is_deep_for_maps_and_two_layers_without_the_structure_term
     assert plain.n_iter_ == PLAIN_EPOCHS
     # data on disk is fitted without the structure term, so it gets the plain network
     assert AutoencoderReducer(2, **kw)._hidden(0.0) == PLAIN_HIDDEN
+
+
+# --------------------------------------------------------------------------------------------
+# Images: the structure term also learns from rows moved by a pixel
+# --------------------------------------------------------------------------------------------
+
+
+def test_shift_moves_each_image_by_at_most_a_pixel_and_repeats_its_edge():
+    from aekit.reduce import _shift_images
+
+    torch.manual_seed(0)
+    img = torch.zeros(5, 5)
+    img[2, 2] = 1.0  # one bright pixel in the middle
+    img[:, 0] = 0.5  # and a grey left column, which a move to the right repeats
+    x = img.flatten().repeat(400, 1)
+    moved = _shift_images(x, (5, 5), 1).view(400, 5, 5)
+    assert moved.shape == (400, 5, 5)
+    offsets = set()
+    for m in moved:
+        (r, c), = torch.nonzero(m == 1.0).tolist()  # the pixel survives, whole, once
+        assert abs(r - 2) <= 1 and abs(c - 2) <= 1
+        offsets.add((r - 2, c - 2))
+        assert torch.all(m[:, 0] == 0.5) or c == 1  # the grey edge stays, unless it moved left
+    assert len(offsets) == 9  # every move of up to a pixel, the identity included
+
+
+def test_shift_moves_the_channels_of_a_colour_image_together():
+    from aekit.reduce import _shift_images
+
+    torch.manual_seed(1)
+    rgb = torch.rand(64, 6, 7, 3)
+    moved = _shift_images(rgb.reshape(64, -1), (6, 7, 3), 1).view(64, 6, 7, 3)
+    for a, b in zip(rgb, moved):
+        # some move of up to a pixel maps the interior of one onto the other, in all channels at once
+        assert any(torch.equal(b[1:5, 1:6], a[1 + dy:5 + dy, 1 + dx:6 + dx])
+                   for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def _small_images(n=300, seed=0):
+    """Bars of two orientations on an 8 x 8 grid, at random places: rows of flattened images."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, 8, 8), dtype=np.float32)
+    y = rng.integers(0, 2, n)
+    for i, (k, at) in enumerate(zip(y, rng.integers(1, 7, n))):
+        if k:
+            X[i, at, 1:7] = 1.0
+        else:
+            X[i, 1:7, at] = 1.0
+    return X.reshape(n, 64) + 0.05 * rng.random((n, 64), dtype=np.float32), y
+
+
+def test_image_shape_trains_on_moved_copies_reproducibly_and_saves(tmp_path):
+    X, _ = _small_images()
+    a = _fast(image_shape=(8, 8)).fit(X)
+    b = _fast(image_shape=(8, 8)).fit(X)
+    plain = _fast().fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))  # seeded: the same moves
+    assert not np.allclose(a.transform(X), plain.transform(X))  # the moves changed the training
+    assert a.history_.history["loss"][-1] < a.history_.history["loss"][0]
+    a.save(tmp_path / "m")
+    from aekit import load
+
+    back = load(tmp_path / "m")
+    assert back.image_shape == (8, 8)
+    np.testing.assert_allclose(back.transform(X), a.transform(X), rtol=1e-5, atol=1e-5)
+
+
+def test_image_shape_without_a_front_end_and_in_colour():
+    X, _ = _small_images(120)
+    rgb = np.repeat(X.reshape(120, 8, 8, 1), 3, axis=3).reshape(120, -1)
+    r = _fast(image_shape=(8, 8, 3), pca_components=None).fit(rgb)
+    assert r.transform(rgb).shape == (120, 2) and np.isfinite(r.transform(rgb)).all()
+
+
+def test_image_shape_that_does_not_match_the_features_is_refused():
+    X, _ = _small_images(50)
+    with pytest.raises(ValueError, match=r"image_shape=\(28, 28\) holds 784 pixels, but X has 64 features"):
+        _fast(image_shape=(28, 28)).fit(X)
+    with pytest.raises(ValueError, match="image_shape"):
+        _fast(image_shape=(8,)).fit(X)  # one number is not an image's shape

@@ -56,6 +56,12 @@ GRAPH_PCA_DIMS = 50
 #: layout's 5-NN accuracy on held-out layout rows was 0.957 without labels, 0.959 with UMAP's rule
 #: alone (0 edges), 0.971 with 5 edges, 0.972 with 15.
 LABEL_EDGES = 5
+#: With ``image_shape``, the part of each batch the structure term sees moved, and by how many
+#: pixels at most. Chosen on MNIST validation rows (see :func:`_structure_loss`): half the rows
+#: moved by one pixel; a continuous shift of up to a pixel with rotations and scalings of up to
+#: 10% scored about the same (0.956 against 0.956 with the squared distance, seed 0).
+SHIFT_FRACTION = 0.5
+MAX_SHIFT = 1
 
 
 def _reconstruction_loss(model, batch):
@@ -69,19 +75,74 @@ def _basis_reconstruction_loss(model: PCAFrontEnd, batch):
     return model.basis_loss(*batch)
 
 
-def _structure_loss(weight: float, in_basis: bool):
-    """Reconstruction + ``weight`` x squared distance of each code to its place in the layout."""
+def _shift_images(x: torch.Tensor, shape: tuple[int, ...], max_shift: int) -> torch.Tensor:
+    """Each row of ``x`` (a flattened image of ``shape``, ``(H, W)`` or ``(H, W, C)``) moved by a
+    random whole number of pixels, at most ``max_shift`` each way, its edge pixels repeated into
+    the gap it leaves."""
+    n, (h, w), c = len(x), shape[:2], (shape[2] if len(shape) == 3 else 1)
+    m = int(max_shift)
+    padded = F.pad(x.view(n, h, w, c).permute(0, 3, 1, 2), (m, m, m, m), mode="replicate")
+    dev = x.device
+    dy, dx = torch.randint(0, 2 * m + 1, (2, n), device=dev)
+    ys = (torch.arange(h, device=dev)[None] + dy[:, None])[:, None, :, None]
+    xs = (torch.arange(w, device=dev)[None] + dx[:, None])[:, None, None, :]
+    out = padded[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+                 ys, xs]
+    return out.permute(0, 2, 3, 1).reshape(n, -1)
+
+
+class _ShiftedRows:
+    """Scaled rows of images, a ``SHIFT_FRACTION`` of them moved by up to ``MAX_SHIFT`` pixels:
+    the shift undoes the scaling first, so the pixels repeated at an edge keep their values."""
+
+    def __init__(self, image_shape: tuple[int, ...], center: np.ndarray, scale: np.ndarray):
+        self.shape = tuple(int(s) for s in image_shape)
+        self.center, self.scale = torch.from_numpy(center), torch.from_numpy(scale)
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(moved, rows)``: the moved copies of the chosen rows of ``x`` and their indices."""
+        center, scale = self.center.to(x.device), self.scale.to(x.device)
+        rows = torch.nonzero(torch.rand(len(x), device=x.device) < SHIFT_FRACTION).flatten()
+        raw = x[rows].float() * scale + center
+        return (_shift_images(raw, self.shape, MAX_SHIFT) - center) / scale, rows
+
+
+def _structure_loss(weight: float, in_basis: bool, shift: _ShiftedRows | None = None):
+    """Reconstruction + ``weight`` x absolute distance of each code to its place in the layout.
+
+    The absolute distance, not the squared one: a row the layout put among another class's rows
+    (a 4 drawn like a 9) pulls the encoder towards it far less, so the encoder learns the
+    clusters rather than their exceptions. On 50,000 MNIST digits in 2-D (scored on the other
+    10,000 train rows; seeds 0 to 2) 5-NN accuracy rose from 0.955 to 0.960 on average, with
+    10% of the labels from 0.960 to 0.966 (seed 0), on Fashion-MNIST from 0.735 to 0.742 (seed 0);
+    trustworthiness fell by 0.003 and MSE rose by 0.0003.
+
+    With ``shift`` (images), the encoder sees some rows moved by a pixel and must still put them
+    at their places, while the decoder redraws them unmoved: held-out images, drawn a little off
+    centre, then land where they belong (5-NN 0.960 -> 0.964 on seeds 0 and 1, above).
+    """
 
     def loss_fn(model, batch):
         if in_basis:
-            p, residual, target = batch
-            z = model.encode_basis(p)
+            p, residual, target, *x = batch
+            seen = p
+            if shift is not None and model.training:
+                moved, rows = shift(x[0])
+                with torch.no_grad():
+                    seen = p.clone()
+                    seen[rows] = model.project(moved)[0].to(p.dtype)
+            z = model.encode_basis(seen)
             recon = model.reconstruction_loss(p, residual, model.decode_basis(z))
         else:
             x, target = batch
-            z = model.encode(x)
+            seen = x
+            if shift is not None and model.training:
+                moved, rows = shift(x)
+                seen = x.clone()
+                seen[rows] = moved.to(x.dtype)
+            z = model.encode(seen)
             recon = F.mse_loss(model.decode(z).float(), x)
-        structure = F.mse_loss(z.float(), target)
+        structure = F.l1_loss(z.float(), target)
         return recon + weight * structure, {"reconstruction": recon.detach(), "structure": structure.detach()}
 
     return loss_fn
@@ -317,6 +378,15 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         neighbour-graph edge between rows of different known labels is weakened by
         ``exp(-2.5 / (1 - target_weight))`` (1 cuts it), and each labelled row is tied to a few
         random rows of its class with that strength (:func:`aekit.neighbors.supervise_graph`).
+    image_shape : tuple of int or None, default None
+        The shape of one image, ``(H, W)`` or ``(H, W, C)``, when each row of ``X`` is a
+        flattened image (for instance ``(28, 28)`` for MNIST's 784 pixels). The structure term
+        then also trains on copies of half the rows moved by one pixel, which it must map to the
+        same places: images drawn a little off centre, as held-out images are, land where they
+        belong (on MNIST validation rows, 5-NN accuracy +0.003 to +0.007 at the cost of about 0.001
+        of trustworthiness; see ``_structure_loss``). Used by the structure term only (the plain
+        autoencoder and fits on data on disk ignore it); its pixel count must match
+        ``n_features``.
 
     Attributes
     ----------
@@ -374,6 +444,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         "negative_sample_rate": [Interval(int, 0, None)],
         "layout_epochs": [None, Interval(int, 1, None)],
         "target_weight": [Interval(float, 0, 1, closed="both")],
+        "image_shape": [None, IntSequence(1, min_len=2, max_len=3, allow_int=False)],
     }
 
     def __init__(
@@ -406,6 +477,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         negative_sample_rate=5,
         layout_epochs=None,
         target_weight=0.5,
+        image_shape=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -435,6 +507,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         self.negative_sample_rate = negative_sample_rate
         self.layout_epochs = layout_epochs
         self.target_weight = target_weight
+        self.image_shape = image_shape
 
     # -- scikit-learn plumbing ---------------------------------------------------------------
 
@@ -492,6 +565,12 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
             return STRUCTURE_WEIGHT_AUTO if self.n_components <= 3 else 0.0
         return float(w)
 
+    def _check_image_shape(self, n_features: int) -> None:
+        if self.image_shape is not None and int(np.prod(self.image_shape)) != n_features:
+            raise ValueError(f"image_shape={tuple(self.image_shape)} holds {int(np.prod(self.image_shape)):,} pixels, "
+                             f"but X has {n_features:,} features per row. Pass the shape of one image (e.g. "
+                             "(28, 28) for 784 features), or image_shape=None when the rows are not images.")
+
     def _scale(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.center_) / self.scale_).astype(np.float32)
 
@@ -538,6 +617,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
                                        _data_bytes(shape), _MEMORY_FIX, _fitting(shape))
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, ensure_all_finite=False)
         check_finite(X)
+        self._check_image_shape(X.shape[1])
         clock = _Clock()
         center, scale = fit_scaling(X, self.scaling)
         if np.all(np.ptp(X, axis=0) == 0):
@@ -563,7 +643,10 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
             layout = _graph_layout(coords, int(self.n_components), self.n_neighbors, self.min_dist,
                                    int(self.negative_sample_rate), seed, self.layout_epochs, clock, labels,
                                    float(self.target_weight))
-            loss_fn, data = _structure_loss(self.structure_weight_, in_basis), (*rows, torch.from_numpy(layout))
+            shift = None if self.image_shape is None else _ShiftedRows(self.image_shape, self.center_, self.scale_)
+            loss_fn = _structure_loss(self.structure_weight_, in_basis, shift)
+            # moving a row needs its pixels, not only its basis coordinates
+            data = (*rows, torch.from_numpy(layout), *((Xs,) if in_basis and shift is not None else ()))
         else:
             loss_fn = _basis_reconstruction_loss if in_basis else _reconstruction_loss
             data = rows if in_basis else rows[0]
@@ -602,6 +685,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         if hasattr(self, "feature_names_in_"):  # left from an earlier fit on a DataFrame
             del self.feature_names_in_
         self.n_features_in_ = d
+        self._check_image_shape(d)
         clock = _Clock()
         center, scale = _streamed_scaling(X, self.scaling)
         self.center_, self.scale_ = center.astype(np.float32), scale.astype(np.float32)

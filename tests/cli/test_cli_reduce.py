@@ -118,3 +118,21 @@ def test_transform_checks_the_number_of_features(tmp_path, run):
     np.save(tmp_path / "b.npy", X[:, :3])
     r = run("transform", tmp_path / "m", tmp_path / "b.npy", "-o", tmp_path / "zb.npy")
     assert r.exit_code == 1 and "3 feature columns" in r.output and "4" in r.output
+
+
+def test_reduce_told_the_rows_are_images(tmp_path, run):
+    X = np.random.default_rng(2).random((80, 36))
+    src = tmp_path / "images.npy"
+    np.save(src, X)
+    out, model = tmp_path / "z.npy", tmp_path / "model"
+    r = run("reduce", src, "-o", out, "--image-shape", "6x6", "--save-model", model, *FAST)
+    assert r.exit_code == 0, r.output
+    assert np.load(out).shape == (80, 2)
+    from aekit import load
+
+    assert load(model).image_shape == (6, 6)
+    r = run("reduce", src, "-o", tmp_path / "z2.npy", "--image-shape", "6 by 6", *FAST)
+    assert r.exit_code == 2 and "'6 by 6' is not an image shape" in r.output  # usage error
+    r = run("reduce", src, "-o", tmp_path / "z3.npy", "--image-shape", "5x5", *FAST)
+    assert r.exit_code == 1 and "image_shape=(5, 5) holds 25 pixels, but X has 36 features" in r.output
+    assert "Traceback" not in r.output

@@ -19,6 +19,9 @@ from ._inputs import check_finite_table, check_png, check_rows
 @click.option("--use-labels", is_flag=True,
               help="Fit with the --labels column too (a supervised map; empty cells or -1 mark unlabelled "
                    "rows, so a few labels can guide the whole map).")
+@click.option("--image-shape", default=None, callback=lambda ctx, param, value: _image_shape(value),
+              metavar="HxW[xC]", help="Each row is a flattened image of this shape (e.g. 28x28): the map also "
+                                       "learns from copies moved by a pixel, which places new images better.")
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="PNG of the 2-D map beside PCA's.")
 @click.option("--save-model", default=None, type=click.Path(file_okay=False), help="Folder to save the model in.")
@@ -28,8 +31,8 @@ from ._inputs import check_finite_table, check_png, check_rows
                    "run rerun with the same command ends with the same model.")
 @opt.overwrite("Replace OUTPUT (and --plot) if they exist.")
 @opt.quiet()
-def reduce(input, output, dims, labels, use_labels, plot_path, save_model, epochs, seed, checkpoint, overwrite,
-           quiet):
+def reduce(input, output, dims, labels, use_labels, image_shape, plot_path, save_model, epochs, seed, checkpoint,
+           overwrite, quiet):
     """Reduce INPUT (CSV, Parquet, .npy, .npz) to --dims columns with an AutoencoderReducer."""
     from ..distributed import is_main_process
     from ..reduce import AutoencoderReducer
@@ -50,7 +53,7 @@ def reduce(input, output, dims, labels, use_labels, plot_path, save_model, epoch
     table = read_table(input, labels=labels)  # a .npy larger than memory comes back memory-mapped
     if not is_out_of_core(table.X):  # (the streamed fit checks those rows as it reads them)
         check_rows(table, input)
-    params = opt.fit_params(epochs, seed, quiet, n_components=dims, checkpoint=checkpoint)
+    params = opt.fit_params(epochs, seed, quiet, n_components=dims, checkpoint=checkpoint, image_shape=image_shape)
     y = table.labels if use_labels else None
     reducer = AutoencoderReducer(**params).fit(table.X, y, resume=checkpoint is not None)
     if not is_main_process():  # under torchrun, rank 0 alone writes the results
@@ -62,6 +65,17 @@ def reduce(input, output, dims, labels, use_labels, plot_path, save_model, epoch
     if plot_path:
         _plot_maps(plot_path, table, Z)
         click.echo(f"Wrote the plot to {plot_path}")
+
+
+def _image_shape(value: str | None) -> tuple[int, ...] | None:
+    """``"28x28"`` -> ``(28, 28)``; a usage error for anything but two or three positive integers."""
+    if value is None:
+        return None
+    parts = value.lower().replace("*", "x").split("x")
+    if len(parts) not in (2, 3) or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise click.BadParameter(f"{value!r} is not an image shape; give height x width (x channels), e.g. 28x28.",
+                                 param_hint="--image-shape")
+    return tuple(int(p) for p in parts)
 
 
 @click.command()

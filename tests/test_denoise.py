@@ -207,6 +207,8 @@ def test_conv_dae_takes_images_and_round_trips(digits, tmp_path):
                                atol=1e-6)
     flat = DenoisingAutoencoder(image_shape=(8, 8), channels=(8,), max_epochs=1, random_state=0).fit(X[:100])
     assert flat.transform(X[:3]).shape == (3, 64)
+    flat.save(tmp_path / "flat")
+    assert aekit.load(tmp_path / "flat").image_shape == (8, 8)  # a tuple again, as passed
 
 
 def test_dae_errors_name_the_problem(digits):

@@ -867,13 +867,6 @@ class DenoisingAutoencoder(AekitEstimator):
         return {"input_shape_": list(self.input_shape_), "clip_": self.clip_}, {}
 
     @classmethod
-    def _params_from_json(cls, params):
-        params = super()._params_from_json(params)
-        if isinstance(params.get("image_shape"), list):  # its default is None, not a tuple
-            params["image_shape"] = tuple(params["image_shape"])
-        return params
-
-    @classmethod
     def _saved_network_spec(cls, params, state):
         if "network" in state:
             return state["network"]

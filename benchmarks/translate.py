@@ -91,6 +91,12 @@ QUICK = dict(n_train=400, n_test=120, n_clf=600, epochs=2, clf_epochs=3, tr_pair
 # --------------------------------------------------------------------------------------------
 
 
+def attribute_labels(faces) -> np.ndarray:
+    """The faces' attributes as an ``(n, len(ATTRIBUTES))`` array of 0 / 1, in ``ATTRIBUTES`` order:
+    what the independent classifier learns and reads."""
+    return np.stack([faces.attributes[a] for a in ATTRIBUTES], axis=1)
+
+
 def fit_classifier(images, labels: np.ndarray, n_classes: list[int], epochs: int, seed: int):
     """A CNN trained from scratch on ``images`` -> one head per column of ``labels``; returns a
     function images -> predicted labels (n, n_columns)."""
@@ -177,7 +183,6 @@ REFERENCE_ATTRIBUTES = ("glasses", "beard", "blond")
 def reference_edits(editors, test, pool, classify, log) -> dict:
     """Additions guided by a reference face: each test face lacking the attribute gets the look of
     a reference face that has it, scored against the test face rendered in exactly that look."""
-    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
     out = {}
     for name in REFERENCE_ATTRIBUTES:
         j = ATTRIBUTES.index(name)
@@ -189,7 +194,7 @@ def reference_edits(editors, test, pool, classify, log) -> dict:
         mean_look = faces.render(**{name: 1})
         region = binary_dilation(np.abs(truth - faces.images).max(axis=-1) > 1 / 255, iterations=2,
                                  structure=np.ones((1, 3, 3), bool))
-        true_after = labels_of(faces)
+        true_after = attribute_labels(faces)
         true_after[:, j] = 1
         rows = {"no-op": score_edits(faces.images, truth, region, classify, j, 1, true_after)}
         rows["no-op"]["psnr_of_the_face_in_its_own_look"] = mean_of(psnr, truth, mean_look)
@@ -220,11 +225,10 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", meth
     test = make_faces(cfg["n_test"], random_state=seed + 1)
     clf_faces = make_faces(cfg["n_clf"], random_state=seed + 2)
     log(f"rendered faces in {time.perf_counter() - t:.0f} s")
-    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
-    test_labels = labels_of(test)
+    test_labels = attribute_labels(test)
 
     t = time.perf_counter()
-    classify = fit_classifier(clf_faces.images, labels_of(clf_faces), [2] * 4, cfg["clf_epochs"], seed + 3)
+    classify = fit_classifier(clf_faces.images, attribute_labels(clf_faces), [2] * 4, cfg["clf_epochs"], seed + 3)
     clf_acc = (classify(test.images) == test_labels).mean(axis=0)
     log(f"independent attribute classifier: {dict(zip(ATTRIBUTES, clf_acc.round(4)))} "
         f"({time.perf_counter() - t:.0f} s)")
@@ -334,8 +338,7 @@ def translator_faces_section(cfg, seed: int, loss: str, log) -> dict:
     the same as in the full run."""
     test = make_faces(cfg["n_test"], random_state=seed + 1)
     clf_faces = make_faces(cfg["n_clf"], random_state=seed + 2)
-    labels = np.stack([clf_faces.attributes[a] for a in ATTRIBUTES], axis=1)
-    classify = fit_classifier(clf_faces.images, labels, [2] * 4, cfg["clf_epochs"], seed + 3)
+    classify = fit_classifier(clf_faces.images, attribute_labels(clf_faces), [2] * 4, cfg["clf_epochs"], seed + 3)
     return translator_faces(cfg, seed, test, classify, loss, log)
 
 

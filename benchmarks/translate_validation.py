@@ -34,7 +34,7 @@ import time
 import numpy as np
 from _common import write_result
 from scipy.ndimage import binary_dilation
-from translate import fit_classifier, mean_of, score_digit_edits, score_edits
+from translate import attribute_labels, fit_classifier, mean_of, score_digit_edits, score_edits
 
 from aekit import AttributeEditor
 from aekit.datasets import load_mnist, make_faces
@@ -81,12 +81,11 @@ def main() -> None:
         print(write_result("translate_validation_mnist", {"train": args.train, "epochs": args.epochs,
                                                           "validation": args.validation, "runs": mnist_runs(args)}))
         return
-    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
     train = make_faces(args.faces, random_state=TRAIN_SEED)
     val = make_faces(args.validation_faces, random_state=VALIDATION_SEED)
     judge_faces = make_faces(3000, random_state=JUDGE_SEED)
-    classify = fit_classifier(judge_faces.images, labels_of(judge_faces), [2] * 4, 5, JUDGE_SEED + 1)
-    val_labels = labels_of(val)
+    classify = fit_classifier(judge_faces.images, attribute_labels(judge_faces), [2] * 4, 5, JUDGE_SEED + 1)
+    val_labels = attribute_labels(val)
     runs = []
     for cfg in args.config:
         t = time.perf_counter()

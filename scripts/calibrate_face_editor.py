@@ -32,7 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from translate import fit_classifier, mean_of  # noqa: E402  (the benchmark's independent classifier)
+from translate import attribute_labels, fit_classifier, mean_of  # noqa: E402  (the benchmark's independent classifier)
 
 from aekit import AttributeEditor, load  # noqa: E402
 from aekit.datasets import make_faces  # noqa: E402
@@ -61,11 +61,10 @@ def main() -> None:
     editor = load(args.model)
     if not isinstance(editor, AttributeEditor):
         raise SystemExit(f"{args.model} holds a {type(editor).__name__}, not an AttributeEditor")
-    labels_of = lambda f: np.stack([f.attributes[a] for a in ATTRIBUTES], axis=1)  # noqa: E731
     judge_faces = make_faces(6000, random_state=JUDGE_SEED)
-    classify = fit_classifier(judge_faces.images, labels_of(judge_faces), [2] * len(ATTRIBUTES), 8, JUDGE_SEED + 1)
+    classify = fit_classifier(judge_faces.images, attribute_labels(judge_faces), [2] * len(ATTRIBUTES), 8, JUDGE_SEED + 1)
     val = make_faces(args.validation_faces, random_state=VALIDATION_SEED)
-    labels = labels_of(val)
+    labels = attribute_labels(val)
     chosen, record = {}, {}
     for j, name in enumerate(ATTRIBUTES):
         rows = np.flatnonzero(labels[:, j] == 1)

@@ -430,8 +430,8 @@ def _small_images(n=300, seed=0):
 
 def test_image_shape_trains_on_moved_copies_reproducibly_and_saves(tmp_path):
     X, _ = _small_images()
-    a = _fast(image_shape=(8, 8)).fit(X)
-    b = _fast(image_shape=(8, 8)).fit(X)
+    a = _fast(image_shape=(8, 8), encoder="dense").fit(X)
+    b = _fast(image_shape=(8, 8), encoder="dense").fit(X)
     plain = _fast().fit(X)
     np.testing.assert_array_equal(a.transform(X), b.transform(X))  # seeded: the same moves
     assert not np.allclose(a.transform(X), plain.transform(X))  # the moves changed the training
@@ -447,8 +447,74 @@ def test_image_shape_trains_on_moved_copies_reproducibly_and_saves(tmp_path):
 def test_image_shape_without_a_front_end_and_in_colour():
     X, _ = _small_images(120)
     rgb = np.repeat(X.reshape(120, 8, 8, 1), 3, axis=3).reshape(120, -1)
-    r = _fast(image_shape=(8, 8, 3), pca_components=None).fit(rgb)
+    r = _fast(image_shape=(8, 8, 3), pca_components=None, encoder="dense").fit(rgb)
     assert r.transform(rgb).shape == (120, 2) and np.isfinite(r.transform(rgb)).all()
+
+
+def test_auto_encoder_is_convolutional_for_images_only():
+    from aekit.blocks import ImageEncoder
+
+    X, _ = _small_images(60)
+    assert isinstance(_fast(image_shape=(8, 8)).fit(X).model_.net.encoder, ImageEncoder)
+    assert not isinstance(_fast().fit(X).model_.net.encoder, ImageEncoder)
+
+
+def test_conv_encoder_reads_the_rows_as_images_trains_and_saves(tmp_path):
+    from aekit import load
+    from aekit.blocks import ImageEncoder, PCAFrontEnd
+
+    X, _ = _small_images()
+    a = _fast(image_shape=(8, 8), encoder="conv").fit(X)
+    assert isinstance(a.model_, PCAFrontEnd) and a.model_.reads_pixels
+    assert isinstance(a.model_.net.encoder, ImageEncoder)
+    assert a.history_.history["loss"][-1] < a.history_.history["loss"][0]
+    b = _fast(image_shape=(8, 8), encoder="conv").fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))  # seeded
+    Z = a.transform(X)
+    assert Z.shape == (len(X), 2) and a.inverse_transform(Z).shape == X.shape
+    a.save(tmp_path / "m")
+    back = load(tmp_path / "m")
+    assert back.encoder == "conv" and back.model_.reads_pixels
+    np.testing.assert_allclose(back.transform(X), Z, rtol=1e-5, atol=1e-5)
+    # the encoder sees the image, not the flat row: moving every image by a pixel moves its code
+    # less than shuffling its pixels does
+    moved = np.roll(X.reshape(-1, 8, 8), 1, axis=2).reshape(len(X), 64)
+    shuffled = X[:, np.random.default_rng(0).permutation(64)]
+    assert np.abs(a.transform(moved) - Z).mean() < np.abs(a.transform(shuffled) - Z).mean()
+
+
+def test_conv_encoder_without_the_structure_term_in_colour_and_without_a_front_end():
+    X, _ = _small_images(120)
+    rgb = np.repeat(X.reshape(120, 8, 8, 1), 3, axis=3).reshape(120, -1)
+    for kw in ({"structure_weight": 0.0}, {"pca_components": None}):
+        r = _fast(image_shape=(8, 8, 3), encoder="conv", **kw).fit(rgb)
+        assert r.transform(rgb).shape == (120, 2)
+        assert r.history_.history["loss"][-1] < r.history_.history["loss"][0]
+
+
+def test_files_written_before_the_encoder_parameter_load_with_the_dense_one(tmp_path):
+    import json
+
+    from aekit import load
+
+    X, _ = _small_images(60)
+    r = _fast(image_shape=(8, 8), encoder="dense").fit(X)
+    r.save(tmp_path / "m")
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    params = cfg["params"]
+    del params["encoder"]
+    (tmp_path / "m" / "config.json").write_text(json.dumps(cfg))
+    back = load(tmp_path / "m")
+    assert back.encoder == "dense"  # what such a file holds, though "auto" now means conv for images
+    np.testing.assert_allclose(back.transform(X), r.transform(X), rtol=1e-5, atol=1e-5)
+
+
+def test_conv_encoder_without_an_image_shape_is_refused():
+    X, _ = _small_images(50)
+    with pytest.raises(ValueError, match=r"encoder='conv' reads each row as an image: pass image_shape"):
+        _fast(encoder="conv").fit(X)
+    with pytest.raises(ValueError, match="encoder"):
+        _fast(encoder="lstm").fit(X)
 
 
 def test_image_shape_that_does_not_match_the_features_is_refused():

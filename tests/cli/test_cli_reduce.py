@@ -135,4 +135,10 @@ def test_reduce_told_the_rows_are_images(tmp_path, run):
     assert r.exit_code == 2 and "'6 by 6' is not an image shape" in r.output  # usage error
     r = run("reduce", src, "-o", tmp_path / "z3.npy", "--image-shape", "5x5", *FAST)
     assert r.exit_code == 1 and "image_shape=(5, 5) holds 25 pixels, but X has 36 features" in r.output
+    r = run("reduce", src, "-o", tmp_path / "z4.npy", "--image-shape", "6x6", "--encoder", "conv",
+            "--save-model", tmp_path / "conv", *FAST)
+    assert r.exit_code == 0, r.output
+    assert load(tmp_path / "conv").encoder == "conv" and np.load(tmp_path / "z4.npy").shape[1] == 2
+    r = run("reduce", src, "-o", tmp_path / "z5.npy", "--encoder", "conv", *FAST)
+    assert r.exit_code == 2 and "--encoder conv reads each row as an image" in r.output
     assert "Traceback" not in r.output

@@ -11,6 +11,7 @@ Layers (:mod:`aekit.blocks.layers`):
   ``784 -> 100 -> 50 -> 20`` and back, with a choice of activation, batch norm and dropout.
 - :class:`ConvEncoder` / :class:`ConvDecoder`: strided convolutions for ``C x H x W`` images of any
   size, optionally squeezed through a dense latent vector.
+- :class:`ImageEncoder`: strided convolutions then dense layers, for rows of flattened images.
 - :class:`Autoencoder`: an encoder and a decoder with ``encode``, ``decode`` and ``forward``.
 - :class:`UNet`: a fully convolutional encoder-decoder with skip connections for images of any
   size, optionally predicting the residual (``x - noise``) and conditioned on extra input maps.
@@ -38,6 +39,7 @@ from .layers import (
     ConvEncoder,
     DenseDecoder,
     DenseEncoder,
+    ImageEncoder,
     UNet,
     build_module,
     dense_weight_count,
@@ -64,6 +66,7 @@ __all__ = [
     "ConvEncoder",
     "DenseDecoder",
     "DenseEncoder",
+    "ImageEncoder",
     "EmbeddingNet",
     "FaderNetwork",
     "PCAFrontEnd",

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .layers import ImageEncoder
 from .registry import build, register_network, spec_of
 
 __all__ = ["BASIS_RESIDUAL_FRACTION", "PCAFrontEnd", "choose_n_basis", "fit_front_end_basis", "fit_pca_basis",
@@ -172,6 +173,11 @@ class PCAFrontEnd(nn.Module):
             raise ValueError(f"n_basis must be between 1 and n_features ({self.n_features}), got {self.n_basis}.")
         if self.pca_start and self.n_components > self.n_basis:
             raise ValueError(f"pca_start needs n_components ({self.n_components}) <= n_basis ({self.n_basis}).")
+        # An encoder built for images (blocks.ImageEncoder) reads the rows themselves, not their
+        # coordinates in the basis; only the decoder then works in the basis.
+        self.reads_pixels = isinstance(getattr(net, "encoder", None), ImageEncoder)
+        if self.reads_pixels and self.pca_start:
+            raise ValueError("pca_start needs an encoder of the basis coordinates; this one reads the images.")
         self.register_buffer("mean", torch.zeros(self.n_features))
         self.register_buffer("axes", torch.zeros(self.n_basis, self.n_features))
         # One number: the coordinates are divided by it so that they average unit variance, the
@@ -218,8 +224,16 @@ class PCAFrontEnd(nn.Module):
         return p / self.coord_scale, residual
 
     def encode_basis(self, p: torch.Tensor) -> torch.Tensor:
+        if self.reads_pixels:
+            raise ValueError("This network's encoder reads the rows themselves: use encode(x) or encode_rows(p, x).")
         z = self.net.encode(p)
         return z + p[:, : self.n_components] if self.pca_start else z
+
+    def encode_rows(self, p: torch.Tensor, x: torch.Tensor | None) -> torch.Tensor:
+        """The code of rows given both their basis coordinates ``p`` (from :meth:`project`) and
+        the rows ``x``: the encoder reads whichever it was built for (``x`` may be None when it
+        reads the coordinates)."""
+        return self.net.encode(x) if self.reads_pixels else self.encode_basis(p)
 
     def decode_basis(self, z: torch.Tensor) -> torch.Tensor:
         q = self.net.decode(z)
@@ -241,7 +255,7 @@ class PCAFrontEnd(nn.Module):
     # -- in the input space ----------------------------------------------------------------------
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_basis(self.project(x)[0])
+        return self.net.encode(x) if self.reads_pixels else self.encode_basis(self.project(x)[0])
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return (self.decode_basis(z) * self.coord_scale) @ self.axes + self.mean

@@ -19,6 +19,7 @@ __all__ = [
     "ConvEncoder",
     "DenseDecoder",
     "DenseEncoder",
+    "ImageEncoder",
     "UNet",
     "build_module",
     "dense_weight_count",
@@ -295,6 +296,54 @@ def pad_to_multiple(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, tuple[i
 
 
 @register_network
+class ImageEncoder(nn.Module):
+    """Rows of flattened images -> codes: strided 3x3 convolutions, then dense layers.
+
+    The rows hold ``image_shape`` images flattened as numpy does (``(H, W)``, or ``(H, W, C)``
+    with the channels last), which is how image data arrives in a table; each convolution halves
+    H and W. A convolution sees the same stroke wherever it is drawn, so held-out images land
+    nearer their places than through dense layers alone (see :class:`aekit.AutoencoderReducer`'s
+    ``encoder``).
+
+    Examples
+    --------
+    >>> enc = ImageEncoder((28, 28), (8, 16), (32,), 2)
+    >>> enc(torch.zeros(3, 784)).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(
+        self,
+        image_shape: Sequence[int],
+        channels: Sequence[int] = (32, 64),
+        hidden_layer_sizes: Sequence[int] = (256,),
+        n_components: int = 2,
+        activation: str = "relu",
+    ):
+        super().__init__()
+        shape = _check_sizes("image_shape", image_shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(f"image_shape must be (H, W) or (H, W, C), got {tuple(shape)}.")
+        channels = _check_sizes("channels", channels)
+        self.config = dict(image_shape=shape, channels=channels,
+                           hidden_layer_sizes=[int(s) for s in hidden_layer_sizes],
+                           n_components=int(n_components), activation=activation)
+        self.shape = (*shape, 1) if len(shape) == 2 else tuple(shape)
+        h, w, c_prev = self.shape
+        layers: list[nn.Module] = []
+        for c in channels:
+            layers += [nn.Conv2d(c_prev, c, 3, stride=2, padding=1), make_activation(activation)]
+            c_prev, h, w = c, (h + 1) // 2, (w + 1) // 2
+        self.features = nn.Sequential(*layers)
+        self.head = DenseEncoder(c_prev * h * w, hidden_layer_sizes, n_components, activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w, c = self.shape
+        images = x.reshape(-1, h, w, c).permute(0, 3, 1, 2)
+        return self.head(self.features(images).flatten(1))
+
+
+@register_network
 class UNet(nn.Module):
     """A fully convolutional encoder-decoder with skip connections, for images of any ``H x W``.
 
@@ -501,7 +550,7 @@ class ConvClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-_BLOCKS = ("DenseEncoder", "DenseDecoder", "ConvEncoder", "ConvDecoder", "UNet", "ConditionalConvDecoder",
+_BLOCKS = ("DenseEncoder", "DenseDecoder", "ConvEncoder", "ConvDecoder", "ImageEncoder", "UNet", "ConditionalConvDecoder",
            "ConvClassifier")
 
 

@@ -19,8 +19,8 @@ test 10,000, pixels in [0, 1]. For each method and dimension:
 Methods: ``pca``; ``ae`` (``AutoencoderReducer(structure_weight=0)``, the plain autoencoder);
 ``aekit`` (the defaults); ``aekit_semi10`` (the defaults, ``fit(X, y)`` with 10% of the train
 labels and -1 elsewhere); ``aekit_images`` / ``aekit_images_semi10`` (the same, told the rows are
-28 x 28 images: ``image_shape=(28, 28)``); ``aekit_conv`` / ``aekit_conv_semi10`` (the same with the
-convolutional encoder: ``image_shape=(28, 28), encoder="conv"``); ``umap`` / ``umap_semi10`` (umap-learn, the same labels with -1 for
+28 x 28 images: ``image_shape=(28, 28)``, which gives the convolutional encoder); ``aekit_images_dense`` /
+``aekit_images_dense_semi10`` (``image_shape=(28, 28), encoder="dense"``: the moved copies alone); ``umap`` / ``umap_semi10`` (umap-learn, the same labels with -1 for
 the rest); ``opentsne``; ``pacmap``; ``torchdr_umap`` (TorchDR's UMAP on the CPU). The baselines
 are the ``bench`` extra (``pip install -e .[bench]``); one that is not installed is reported as
 such in the JSON. The figure ``reduce_maps.png`` shows every method's 2-D map of the test rows.
@@ -50,9 +50,9 @@ UMAP_INVERSE_MAX_DIMS = 8
 LABEL_FRACTION = 0.1
 CHILD_TIMEOUT_S = 1200
 METHODS_2D = ["pca", "ae", "aekit", "aekit_semi10", "aekit_images", "aekit_images_semi10",
-              "aekit_conv", "aekit_conv_semi10", "umap", "umap_semi10", "opentsne", "pacmap", "torchdr_umap"]
+              "aekit_images_dense", "aekit_images_dense_semi10", "umap", "umap_semi10", "opentsne", "pacmap", "torchdr_umap"]
 METHODS_64D = ["pca", "aekit", "umap"]
-METHODS_FASHION = ["pca", "aekit", "aekit_images", "aekit_conv", "umap", "pacmap"]
+METHODS_FASHION = ["pca", "aekit", "aekit_images", "aekit_images_dense", "umap", "pacmap"]
 WARM = {"aekit", "umap", "pacmap"}  # methods also timed on a second fit in the same process
 NEEDS = {"umap": "umap", "umap_semi10": "umap", "opentsne": "openTSNE", "pacmap": "pacmap", "torchdr_umap": "torchdr"}
 
@@ -92,10 +92,10 @@ def make(method: str, dims: int, quick: bool):
         kwargs["max_epochs"] = 8
     if method == "ae":
         kwargs["structure_weight"] = 0.0
-    if method.startswith(("aekit_images", "aekit_conv")):
+    if method.startswith("aekit_images"):
         kwargs["image_shape"] = (28, 28)
-    if method.startswith("aekit_conv"):
-        kwargs["encoder"] = "conv"
+    if method.startswith("aekit_images_dense"):
+        kwargs["encoder"] = "dense"
     return AutoencoderReducer(dims, **kwargs)
 
 
@@ -252,7 +252,7 @@ def main() -> None:
     p.add_argument("--inverse-rows", type=int, default=100,
                    help="test rows umap-learn's inverse_transform reconstructs (about a second each)")
     p.add_argument("--data", choices=["mnist", "fashion"], default="mnist",
-                   help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, aekit_images, aekit_conv, "
+                   help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, aekit_images, aekit_images_dense, "
                         "umap-learn, PaCMAP; reduce_fashion.json)")
     p.add_argument("--tradeoff", action="store_true", help="structure_weight sweep on a validation split only")
     p.add_argument("--child", nargs=2, metavar=("METHOD", "DIMS"), help=argparse.SUPPRESS)

@@ -307,7 +307,7 @@ class ImageEncoder(nn.Module):
 
     Examples
     --------
-    >>> enc = ImageEncoder((28, 28), (8, 16), (32,), 2)
+    >>> enc = ImageEncoder((28, 28), (16, 32), (32,), 2)
     >>> enc(torch.zeros(3, 784)).shape
     torch.Size([3, 2])
     """
@@ -315,7 +315,7 @@ class ImageEncoder(nn.Module):
     def __init__(
         self,
         image_shape: Sequence[int],
-        channels: Sequence[int] = (32, 64),
+        channels: Sequence[int] = (16, 32),
         hidden_layer_sizes: Sequence[int] = (256,),
         n_components: int = 2,
         activation: str = "relu",

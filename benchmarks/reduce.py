@@ -31,6 +31,8 @@ tuned on (``reduce_fashion.json``, ``reduce_fashion_maps.png``).
     .venv/bin/python benchmarks/reduce.py --quick      # 10k/2k rows, short training (reduce_quick.json)
     .venv/bin/python benchmarks/reduce.py --tradeoff   # structure_weight against reconstruction, on a
                                                        # validation split (reduce_tradeoff.json)
+    .venv/bin/python benchmarks/reduce.py --fit-timing 3   # cold fits of aekit and umap-learn, alternated
+                                                           # (reduce_fit_timing.json)
 """
 
 from __future__ import annotations
@@ -204,6 +206,43 @@ def run_child(method: str, dims: int, args) -> tuple[dict, np.ndarray | None]:
     return json.loads(out.read_text()), (Z if len(Z) else None)
 
 
+FIT_TIMING_METHODS = ("aekit", "aekit_images", "umap")
+
+
+def fit_only_child(method: str) -> None:
+    """Time one cold 2-D fit on the 60,000 MNIST train rows and print ``{"fit_s": ...}``."""
+    Xtr, ytr, _, _ = load("mnist")
+    est = make(method, 2, False)
+    t0 = time.perf_counter()
+    fit_embed(method, est, Xtr, None)
+    print(json.dumps({"fit_s": round(time.perf_counter() - t0, 2)}))
+
+
+def fit_timing(rounds: int) -> None:
+    """Cold fit times of aekit and umap-learn, alternated for ``rounds`` rounds, each fit in a fresh
+    process: on this machine the same work has taken 40% more or less time from one hour to the
+    next, so a ratio taken within a round, repeated, says more than one run's two figures."""
+    from _common import write_result
+
+    fits = []
+    for r in range(rounds):
+        row = {"round": r}
+        for method in FIT_TIMING_METHODS:
+            proc = subprocess.run([sys.executable, __file__, "--fit-only-child", method], capture_output=True,
+                                  text=True, timeout=CHILD_TIMEOUT_S, check=True)
+            row[method] = json.loads(proc.stdout.strip().splitlines()[-1])["fit_s"]
+        for method in FIT_TIMING_METHODS[:-1]:
+            row[f"{method} / umap"] = round(row[method] / row["umap"], 3)
+        fits.append(row)
+        print(row, flush=True)
+        summary = {f"median {m} / umap": float(np.median([f[f"{m} / umap"] for f in fits]))
+                   for m in FIT_TIMING_METHODS[:-1]}
+        write_result("reduce_fit_timing", {"data": {"name": "mnist", "train_rows": 60_000, "dims": 2},
+                                           "timing": "fit seconds, each fit in a fresh (cold) process, methods "
+                                                     "alternated within each round",
+                                           "rounds": fits, "summary": summary})
+
+
 TRADEOFF_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)
 
 
@@ -255,13 +294,27 @@ def main() -> None:
                    help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, aekit_images, aekit_images_dense, "
                         "umap-learn, PaCMAP; reduce_fashion.json)")
     p.add_argument("--tradeoff", action="store_true", help="structure_weight sweep on a validation split only")
+    p.add_argument("--fit-timing", type=int, metavar="ROUNDS", default=0,
+                   help="only the cold fit times of aekit, aekit_images and umap-learn, alternated for ROUNDS "
+                        "rounds (reduce_fit_timing.json)")
+    p.add_argument("--replot", action="store_true", help="redraw the maps figure from the last run's embeddings")
     p.add_argument("--child", nargs=2, metavar=("METHOD", "DIMS"), help=argparse.SUPPRESS)
+    p.add_argument("--fit-only-child", metavar="METHOD", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]), args.quick, args.inverse_rows, child_output(*args.child, args.data), args.data)
         return
+    if args.fit_only_child:
+        fit_only_child(args.fit_only_child)
+        return
     if args.tradeoff:
         tradeoff()
+        return
+    if args.fit_timing:
+        fit_timing(args.fit_timing)
+        return
+    if args.replot:
+        replot(args)
         return
 
     from _common import RESULTS, write_result
@@ -299,11 +352,29 @@ def main() -> None:
                 "rows": rows,
             })
     if maps:
-        from aekit.plots import figure_to_png, plot_latent_comparison
-
-        png = RESULTS / f"{name}_maps.png"
-        png.write_bytes(figure_to_png(plot_latent_comparison(maps, labels=yte)))
+        write_maps(RESULTS / f"{name}_maps.png", maps, yte)
     print(f"wrote {path}")
+
+
+def write_maps(png: Path, maps: dict, labels) -> None:
+    from aekit.plots import figure_to_png, plot_latent_comparison
+
+    png.write_bytes(figure_to_png(plot_latent_comparison(maps, labels=labels, ncols=5)))
+
+
+def replot(args) -> None:
+    """Redraw the maps figure of the last full run from its children's saved test embeddings."""
+    from _common import RESULTS
+
+    name = "reduce" + ("_fashion" if args.data == "fashion" else "")
+    rows = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
+    maps = {}
+    for row in rows:
+        z = child_output(row["method"], row["dims"], args.data).with_suffix(".npz")
+        if row["dims"] == 2 and "error" not in row and z.exists() and len(np.load(z)["Zte"]):
+            maps[f"{row['method']} (5-NN {row['knn5']:.3f})"] = np.load(z)["Zte"]
+    write_maps(RESULTS / f"{name}_maps.png", maps, load(args.data)[3])
+    print(f"redrew {len(maps)} maps")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,18 @@ def test_latent_comparison_has_one_panel_per_method_and_a_legend_per_class():
     assert figure_to_png(fig).startswith(PNG)
 
 
+def test_latent_comparison_wraps_into_rows_of_ncols_maps():
+    Z = np.random.default_rng(0).normal(size=(50, 2))
+    fig = plot_latent_comparison({f"m{i}": Z for i in range(7)}, ncols=3)
+    axes = fig.get_axes()
+    assert len(axes) == 9  # 3 rows of 3; the last two empty and hidden
+    assert [a.get_title() for a in axes[:7]] == [f"m{i}" for i in range(7)]
+    assert not axes[7].axison and not axes[8].axison
+    assert abs(fig.get_size_inches()[1] / fig.get_size_inches()[0] - 1.0) < 1e-9  # 3 x 3 panels
+    with pytest.raises(ValueError, match="ncols must be at least 1"):
+        plot_latent_comparison({"a": Z}, ncols=0)
+
+
 def test_latent_with_continuous_labels_gets_a_colorbar():
     fig = plot_latent(np.random.default_rng(0).normal(size=(100, 2)), labels=np.linspace(0, 1, 100))
     assert len(fig.get_axes()) == 2  # the scatter and its colour bar

@@ -87,14 +87,22 @@ def plot_latent(Z, labels=None, title: str = "latent space", max_points: int = 2
 
 
 def plot_latent_comparison(embeddings: Mapping[str, np.ndarray], labels=None, max_points: int = 20000,
-                           random_state: int = 0) -> Figure:
-    """Latent maps side by side (e.g. ``{"PCA": Z_pca, "Autoencoder": Z_ae}``), same colours."""
+                           random_state: int = 0, ncols: int | None = None) -> Figure:
+    """Latent maps side by side (e.g. ``{"PCA": Z_pca, "Autoencoder": Z_ae}``), same colours;
+    ``ncols`` maps per row (default: all in one row)."""
     for name, Z in embeddings.items():
         _check_labels(labels, len(Z), f"embedding {name!r}")
     n = len(embeddings)
-    fig, axes = plt.subplots(1, n, figsize=(5 * n, 5), squeeze=False)
-    for ax, (name, Z) in zip(axes[0], embeddings.items()):
+    if ncols is not None and int(ncols) < 1:
+        raise ValueError(f"ncols must be at least 1, got {ncols}.")
+    ncols = n if ncols is None else min(int(ncols), n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 5 * nrows), squeeze=False)
+    flat = axes.ravel()
+    for ax, (name, Z) in zip(flat, embeddings.items()):
         _scatter(ax, Z, labels, name, max_points, np.random.default_rng(random_state))
+    for ax in flat[n:]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 

@@ -312,10 +312,10 @@ _MEMORY_FIX = ("Fit on a random subset of the rows (transform works on any numbe
 
 @register
 class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, AekitEstimator):
-    """Dimensionality reduction with a dense autoencoder; a drop-in for ``PCA``.
+    """Dimensionality reduction with an autoencoder; a drop-in for ``PCA``.
 
-    The encoder maps ``n_features -> hidden_layer_sizes... -> n_components``, the decoder mirrors
-    it back. ``transform`` returns the latent codes, ``inverse_transform`` decodes them.
+    The encoder maps ``n_features -> hidden_layer_sizes... -> n_components`` (for images, after two
+    strided convolutions: see ``encoder``), the dense decoder mirrors it back. ``transform`` returns the latent codes, ``inverse_transform`` decodes them.
 
     Parameters
     ----------
@@ -416,23 +416,27 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         random rows of its class with that strength (:func:`aekit.neighbors.supervise_graph`).
     image_shape : tuple of int or None, default None
         The shape of one image, ``(H, W)`` or ``(H, W, C)``, when each row of ``X`` is a
-        flattened image (for instance ``(28, 28)`` for MNIST's 784 pixels). The structure term
-        then also trains on copies of half the rows moved by one pixel, which it must map to the
-        same places: images drawn a little off centre, as held-out images are, land where they
-        belong, at some cost in trustworthiness (MNIST, ``benchmarks/reduce.py``: test 5-NN
-        accuracy 0.961 -> 0.967, trustworthiness 0.961 -> 0.957; on Fashion-MNIST no gain, 0.735
-        -> 0.733; see ``_structure_loss``). The moves are made by the structure term only (the
-        plain autoencoder and fits on data on disk make none); ``encoder="conv"`` reads the
-        rows in this shape. Its pixel count must match ``n_features``.
+        flattened image (for instance ``(28, 28)`` for MNIST's 784 pixels). The encoder then
+        reads the rows as images (``encoder="auto"``), and the structure term also trains on
+        copies of half the rows moved by one pixel, which it must map to the same places: images
+        drawn a little off centre, as held-out images are, land where they belong, at some cost
+        in trustworthiness (MNIST, ``benchmarks/reduce.py``: test 5-NN accuracy 0.961 -> 0.973,
+        0.967 with the dense encoder; trustworthiness 0.961 -> 0.955; see ``_structure_loss``).
+        On Fashion-MNIST it did not help (0.738 -> 0.726; 0.737 with the dense encoder): check
+        it on your own validation rows. The moves are made by the structure term only (the
+        plain autoencoder and fits on data on disk make none). Its pixel count must match
+        ``n_features``.
     encoder : {"auto", "dense", "conv"}, default "auto"
         ``"conv"`` (needs ``image_shape``): the encoder reads the rows as images, through two
         strided 3x3 convolutions (``CONV_CHANNELS``) before its dense layers; the decoder stays
         dense (in the front end's basis). A convolution sees a stroke wherever it is drawn, so
         held-out images land nearer their places: on MNIST validation rows it lifts 5-NN
         accuracy from 0.965 to 0.970, and with 10% of the labels from 0.970 to 0.977, for a
-        slightly lower trustworthiness and half the speed of ``transform`` (see
-        ``CONV_CHANNELS``; the test figures are ``benchmarks/reduce.py``'s). ``max_epochs="auto"``
-        gives it ``CONV_EPOCHS`` epochs; ``batch_norm`` and ``dropout`` apply to its dense layers.
+        slightly lower trustworthiness and a third of the dense encoder's ``transform`` speed
+        (still over 100,000 MNIST rows/s on 2 cores; see ``CONV_CHANNELS``; the test figures,
+        and Fashion-MNIST's, where it scored below the dense encoder, are under
+        ``image_shape``). ``max_epochs="auto"``
+        gives it ``CONV_EPOCHS`` epochs; ``batch_norm`` and ``dropout`` then apply to the decoder.
         ``"auto"``: ``"conv"`` when ``image_shape`` is given, ``"dense"`` otherwise.
 
     Attributes

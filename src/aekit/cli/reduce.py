@@ -20,8 +20,9 @@ from ._inputs import check_finite_table, check_png, check_rows
               help="Fit with the --labels column too (a supervised map; empty cells or -1 mark unlabelled "
                    "rows, so a few labels can guide the whole map).")
 @click.option("--image-shape", default=None, callback=lambda ctx, param, value: _image_shape(value),
-              metavar="HxW[xC]", help="Each row is a flattened image of this shape (e.g. 28x28): the map also "
-                                       "learns from copies moved by a pixel, which places new images better.")
+              metavar="HxW[xC]", help="Each row is a flattened image of this shape (e.g. 28x28): the encoder reads "
+                                       "it with convolutions (see --encoder) and the map also learns from copies "
+                                       "moved by a pixel, which places new images better.")
 @click.option("--encoder", type=click.Choice(["auto", "dense", "conv"]), default="auto", show_default=True,
               help="conv (needs --image-shape): the encoder reads each row as an image through convolutions, "
                    "so classes of images separate better, for a longer fit; auto: conv with --image-shape, "

@@ -113,7 +113,7 @@ def test_fit_streams_every_on_disk_source_to_the_same_model(data):
 
 def test_fit_on_disk_with_the_convolutional_encoder(data):
     d, X = data  # 12 features, read as 3 x 4 images
-    model = AutoencoderReducer(**FAST, image_shape=(3, 4)).fit(np.load(d / "x.npy", mmap_mode="r"))
+    model = AutoencoderReducer(**FAST, image_shape=(3, 4), encoder="conv").fit(np.load(d / "x.npy", mmap_mode="r"))
     assert model.model_.reads_pixels and model.structure_weight_ == 0.0
     assert model.history_.history["loss"][-1] < model.history_.history["loss"][0]
     np.testing.assert_allclose(model.transform(NpyShards(d / "shards")), model.transform(X), atol=1e-6)

@@ -451,12 +451,15 @@ def test_image_shape_without_a_front_end_and_in_colour():
     assert r.transform(rgb).shape == (120, 2) and np.isfinite(r.transform(rgb)).all()
 
 
-def test_auto_encoder_is_convolutional_for_images_only():
+def test_auto_encoder_is_convolutional_for_maps_of_images_only():
     from aekit.blocks import ImageEncoder
 
     X, _ = _small_images(60)
     assert isinstance(_fast(image_shape=(8, 8)).fit(X).model_.net.encoder, ImageEncoder)
     assert not isinstance(_fast().fit(X).model_.net.encoder, ImageEncoder)
+    # the plain autoencoder (no structure term: a reconstruction) keeps the dense encoder
+    plain = _fast(image_shape=(8, 8), structure_weight=0.0).fit(X)
+    assert not isinstance(plain.model_.net.encoder, ImageEncoder) and plain.n_iter_ == 3
 
 
 def test_conv_encoder_reads_the_rows_as_images_trains_and_saves(tmp_path):

@@ -100,7 +100,7 @@ def _basis_reconstruction_loss(model: PCAFrontEnd, batch):
     rows themselves, for an encoder that reads images): the input-space MSE, exactly, at the cost
     of the ``n_basis``-wide decoder only."""
     p, residual, *x = batch
-    return model.reconstruction_loss(p, residual, model.decode_basis(model.encode_rows(p, x[0] if x else None)))
+    return model.basis_loss(p, residual, x=x[0] if x else None)
 
 
 def _shift_images(x: torch.Tensor, shape: tuple[int, ...], max_shift: int) -> torch.Tensor:

@@ -241,10 +241,13 @@ class PCAFrontEnd(nn.Module):
             q = q + nn.functional.pad(z, (0, self.n_basis - self.n_components))
         return q
 
-    def basis_loss(self, p: torch.Tensor, residual: torch.Tensor, p_in: torch.Tensor | None = None) -> torch.Tensor:
+    def basis_loss(self, p: torch.Tensor, residual: torch.Tensor, p_in: torch.Tensor | None = None,
+                   x: torch.Tensor | None = None) -> torch.Tensor:
         """:meth:`reconstruction_loss` of the network's reconstruction of ``p_in`` (default ``p``:
-        a denoiser passes the noisy rows' coordinates) scored against the rows ``p``, ``residual``."""
-        return self.reconstruction_loss(p, residual, self.decode_basis(self.encode_basis(p if p_in is None else p_in)))
+        a denoiser passes the noisy rows' coordinates) scored against the rows ``p``, ``residual``.
+        An encoder that reads images reads the rows ``x`` instead (see :meth:`encode_rows`)."""
+        z = self.encode_rows(p if p_in is None else p_in, x)
+        return self.reconstruction_loss(p, residual, self.decode_basis(z))
 
     def reconstruction_loss(self, p: torch.Tensor, residual: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
         """Mean squared error over the ``n_features`` of the rows whose coordinates are ``p`` and

@@ -332,7 +332,7 @@ class ImageEncoder(nn.Module):
         h, w, c_prev = self.shape
         layers: list[nn.Module] = []
         for c in channels:
-            layers += [nn.Conv2d(c_prev, c, 3, stride=2, padding=1), make_activation(activation)]
+            layers += _conv_block(c_prev, c, 2, activation, batch_norm=False)
             c_prev, h, w = c, (h + 1) // 2, (w + 1) // 2
         self.features = nn.Sequential(*layers)
         self.head = DenseEncoder(c_prev * h * w, hidden_layer_sizes, n_components, activation)
@@ -550,8 +550,8 @@ class ConvClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-_BLOCKS = ("DenseEncoder", "DenseDecoder", "ConvEncoder", "ConvDecoder", "ImageEncoder", "UNet", "ConditionalConvDecoder",
-           "ConvClassifier")
+_BLOCKS = ("DenseEncoder", "DenseDecoder", "ConvEncoder", "ConvDecoder", "ImageEncoder", "UNet",
+           "ConditionalConvDecoder", "ConvClassifier")
 
 
 def build_module(spec: dict) -> nn.Module:

@@ -314,8 +314,9 @@ _MEMORY_FIX = ("Fit on a random subset of the rows (transform works on any numbe
 class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, AekitEstimator):
     """Dimensionality reduction with an autoencoder; a drop-in for ``PCA``.
 
-    The encoder maps ``n_features -> hidden_layer_sizes... -> n_components`` (for images, after two
-    strided convolutions: see ``encoder``), the dense decoder mirrors it back. ``transform`` returns the latent codes, ``inverse_transform`` decodes them.
+    The encoder maps ``n_features -> hidden_layer_sizes... -> n_components`` (for maps of images,
+    after two strided convolutions: see ``encoder``), the dense decoder mirrors it back.
+    ``transform`` returns the latent codes, ``inverse_transform`` decodes them.
 
     Parameters
     ----------
@@ -420,8 +421,9 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         then reads the rows as images (``encoder="auto"``), and the structure term also trains
         on copies of half the rows moved by one pixel, which it must map to the same places:
         images drawn a little off centre, as held-out images are, land where they belong, at
-        some cost in trustworthiness (MNIST, ``benchmarks/reduce.py``: test 5-NN accuracy 0.961 -> 0.973,
-        0.967 with the dense encoder; trustworthiness 0.961 -> 0.955; see ``_structure_loss``).
+        some cost in trustworthiness (MNIST, ``benchmarks/reduce.py``: test 5-NN accuracy
+        0.961 -> 0.973, 0.967 with the dense encoder; trustworthiness 0.961 -> 0.955; see
+        ``_structure_loss``).
         On Fashion-MNIST it did not help (0.738 -> 0.726; 0.737 with the dense encoder): check
         it on your own validation rows. The moves are made by the structure term only (the
         plain autoencoder and fits on data on disk make none). Its pixel count must match
@@ -435,8 +437,8 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         slightly lower trustworthiness and a third of the dense encoder's ``transform`` speed
         (still over 100,000 MNIST rows/s on 2 cores; see ``CONV_CHANNELS``; the test figures,
         and Fashion-MNIST's, where it scored below the dense encoder, are under
-        ``image_shape``). ``max_epochs="auto"``
-        gives it ``CONV_EPOCHS`` epochs; ``batch_norm`` and ``dropout`` then apply to the decoder.
+        ``image_shape``). ``max_epochs="auto"`` gives it ``CONV_EPOCHS`` epochs; ``batch_norm``
+        and ``dropout`` then apply to the decoder.
         ``"auto"``: ``"conv"`` for maps of images (``image_shape`` given and the structure term
         on, as it is by default for ``n_components <= 3``), ``"dense"`` otherwise: the plain
         autoencoder reconstructs better with the dense encoder (MNIST 64-D validation MSE
@@ -590,9 +592,11 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
         d = int(self.n_components)
         hidden = self._hidden(structure_weight)
 
+        encoder = self._encoder(structure_weight)
+
         def make():
             n_out = n_features if n_basis is None else n_basis
-            if self._encoder(structure_weight) == "conv":  # reads the rows as images; decodes as the dense one does
+            if encoder == "conv":  # reads the rows as images; decodes as the dense one does
                 inner = Autoencoder(
                     ImageEncoder(self.image_shape, CONV_CHANNELS, hidden, d, self.activation),
                     DenseDecoder(d, hidden, n_out, self.activation, self.batch_norm, self.dropout))
@@ -600,7 +604,7 @@ class AutoencoderReducer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Aeki
                 inner = Autoencoder.dense(n_out, hidden, d, self.activation, self.batch_norm, self.dropout)
             if n_basis is None:
                 return inner
-            return PCAFrontEnd(inner, n_features, n_basis, d, pca_start and d <= n_basis and self._encoder(structure_weight) == "dense")
+            return PCAFrontEnd(inner, n_features, n_basis, d, pca_start and d <= n_basis and encoder == "dense")
 
         return make
 

@@ -25,8 +25,8 @@ from ._inputs import check_finite_table, check_png, check_rows
                                        "moved by a pixel, which places new images better.")
 @click.option("--encoder", type=click.Choice(["auto", "dense", "conv"]), default="auto", show_default=True,
               help="conv (needs --image-shape): the encoder reads each row as an image through convolutions, "
-                   "so classes of images separate better, for a longer fit; auto: conv with --image-shape, "
-                   "else dense.")
+                   "so classes of images separate better, for a longer fit; auto: conv for maps (--dims up to "
+                   "3) with --image-shape, else dense.")
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="PNG of the 2-D map beside PCA's.")
 @click.option("--save-model", default=None, type=click.Path(file_okay=False), help="Folder to save the model in.")

@@ -19,8 +19,9 @@ test 10,000, pixels in [0, 1]. For each method and dimension:
 Methods: ``pca``; ``ae`` (``AutoencoderReducer(structure_weight=0)``, the plain autoencoder);
 ``aekit`` (the defaults); ``aekit_semi10`` (the defaults, ``fit(X, y)`` with 10% of the train
 labels and -1 elsewhere); ``aekit_images`` / ``aekit_images_semi10`` (the same, told the rows are
-28 x 28 images: ``image_shape=(28, 28)``, which gives the convolutional encoder); ``aekit_images_dense`` /
-``aekit_images_dense_semi10`` (``image_shape=(28, 28), encoder="dense"``: the moved copies alone); ``umap`` / ``umap_semi10`` (umap-learn, the same labels with -1 for
+28 x 28 images: ``image_shape=(28, 28)``, which gives the convolutional encoder);
+``aekit_images_dense`` / ``aekit_images_dense_semi10`` (``image_shape=(28, 28), encoder="dense"``:
+the moved copies alone); ``umap`` / ``umap_semi10`` (umap-learn, the same labels with -1 for
 the rest); ``opentsne``; ``pacmap``; ``torchdr_umap`` (TorchDR's UMAP on the CPU). The baselines
 are the ``bench`` extra (``pip install -e .[bench]``); one that is not installed is reported as
 such in the JSON. The figure ``reduce_maps.png`` shows every method's 2-D map of the test rows.
@@ -52,7 +53,8 @@ UMAP_INVERSE_MAX_DIMS = 8
 LABEL_FRACTION = 0.1
 CHILD_TIMEOUT_S = 1200
 METHODS_2D = ["pca", "ae", "aekit", "aekit_semi10", "aekit_images", "aekit_images_semi10",
-              "aekit_images_dense", "aekit_images_dense_semi10", "umap", "umap_semi10", "opentsne", "pacmap", "torchdr_umap"]
+              "aekit_images_dense", "aekit_images_dense_semi10", "umap", "umap_semi10", "opentsne", "pacmap",
+              "torchdr_umap"]
 METHODS_64D = ["pca", "aekit", "umap"]
 METHODS_FASHION = ["pca", "aekit", "aekit_images", "aekit_images_dense", "umap", "pacmap"]
 WARM = {"aekit", "umap", "pacmap"}  # methods also timed on a second fit in the same process
@@ -291,8 +293,8 @@ def main() -> None:
     p.add_argument("--inverse-rows", type=int, default=100,
                    help="test rows umap-learn's inverse_transform reconstructs (about a second each)")
     p.add_argument("--data", choices=["mnist", "fashion"], default="mnist",
-                   help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, aekit_images, aekit_images_dense, "
-                        "umap-learn, PaCMAP; reduce_fashion.json)")
+                   help="fashion: Fashion-MNIST, data the defaults were never tuned on (2-D: PCA, aekit, aekit_images, "
+                        "aekit_images_dense, umap-learn, PaCMAP; reduce_fashion.json)")
     p.add_argument("--tradeoff", action="store_true", help="structure_weight sweep on a validation split only")
     p.add_argument("--fit-timing", type=int, metavar="ROUNDS", default=0,
                    help="only the cold fit times of aekit, aekit_images and umap-learn, alternated for ROUNDS "
@@ -335,7 +337,7 @@ def main() -> None:
                 row, Z = run_child(method, dims, args)
             rows.append(row)
             if Z is not None and dims == 2:
-                maps[f"{method} (5-NN {row['knn5']:.3f})"] = Z
+                maps[map_title(row)] = Z
             if "error" in row:
                 print(f"{dims:>3}-D {method:<13} {row['error']}", flush=True)
             else:
@@ -356,6 +358,10 @@ def main() -> None:
     print(f"wrote {path}")
 
 
+def map_title(row: dict) -> str:
+    return f"{row['method']} (5-NN {row['knn5']:.3f})"
+
+
 def write_maps(png: Path, maps: dict, labels) -> None:
     from aekit.plots import figure_to_png, plot_latent_comparison
 
@@ -370,9 +376,12 @@ def replot(args) -> None:
     rows = json.loads((RESULTS / f"{name}.json").read_text())["rows"]
     maps = {}
     for row in rows:
-        z = child_output(row["method"], row["dims"], args.data).with_suffix(".npz")
-        if row["dims"] == 2 and "error" not in row and z.exists() and len(np.load(z)["Zte"]):
-            maps[f"{row['method']} (5-NN {row['knn5']:.3f})"] = np.load(z)["Zte"]
+        path = child_output(row["method"], row["dims"], args.data).with_suffix(".npz")
+        if row["dims"] != 2 or "error" in row or not path.exists():
+            continue
+        Z = np.load(path)["Zte"]
+        if len(Z):
+            maps[map_title(row)] = Z
     write_maps(RESULTS / f"{name}_maps.png", maps, load(args.data)[3])
     print(f"redrew {len(maps)} maps")
 

@@ -21,7 +21,11 @@ may set its own ``max_epochs``, to compare recipes at equal time:
     .venv/bin/python benchmarks/translate_validation.py --data mnist --train 8000 --epochs 4 \
         --config '{}' --config '{"context_channels": 0, "max_epochs": 8}'   # about 5 minutes
 
-Writes ``benchmarks/results/translate_validation.json`` (``translate_validation_mnist.json``):
+Reference-guided additions (glasses, beard, blond) are scored too, for editors with style codes, as
+``benchmarks/translate.py`` scores them (references: ``make_faces(random_state=34)``).
+
+Writes ``benchmarks/results/translate_validation.json`` (``translate_validation_mnist.json``; ``--name``
+names another file):
 one entry per configuration, with the fit seconds (compare them within one run only).
 """
 
@@ -34,14 +38,21 @@ import time
 import numpy as np
 from _common import write_result
 from scipy.ndimage import binary_dilation
-from translate import attribute_labels, fit_classifier, mean_of, score_digit_edits, score_edits
+from translate import (
+    attribute_labels,
+    fit_classifier,
+    mean_of,
+    reference_edits,
+    score_digit_edits,
+    score_edits,
+)
 
 from aekit import AttributeEditor
 from aekit.datasets import load_mnist, make_faces
 from aekit.faces import ATTRIBUTES
 from aekit.metrics import psnr
 
-TRAIN_SEED, VALIDATION_SEED, JUDGE_SEED = 2026, 31, 32
+TRAIN_SEED, VALIDATION_SEED, JUDGE_SEED, REFERENCE_SEED = 2026, 31, 32, 34
 
 
 def mnist_runs(args) -> list[dict]:
@@ -76,9 +87,11 @@ def main() -> None:
     ap.add_argument("--validation", type=int, default=1000, help="held-out training digits (--data mnist)")
     ap.add_argument("--config", action="append", required=True, type=json.loads,
                     help="AttributeEditor parameters as JSON, for instance '{\"context_channels\": 0}'; repeatable")
+    ap.add_argument("--name", default=None, help="the result's name (default translate_validation, or "
+                    "translate_validation_mnist), so a new comparison does not overwrite an earlier one")
     args = ap.parse_args()
     if args.data == "mnist":
-        print(write_result("translate_validation_mnist", {"train": args.train, "epochs": args.epochs,
+        print(write_result(args.name or "translate_validation_mnist", {"train": args.train, "epochs": args.epochs,
                                                           "validation": args.validation, "runs": mnist_runs(args)}))
         return
     train = make_faces(args.faces, random_state=TRAIN_SEED)
@@ -86,6 +99,7 @@ def main() -> None:
     judge_faces = make_faces(3000, random_state=JUDGE_SEED)
     classify = fit_classifier(judge_faces.images, attribute_labels(judge_faces), [2] * 4, 5, JUDGE_SEED + 1)
     val_labels = attribute_labels(val)
+    references = make_faces(3 * args.validation_faces, random_state=REFERENCE_SEED)
     runs = []
     for cfg in args.config:
         t = time.perf_counter()
@@ -106,10 +120,16 @@ def main() -> None:
                                      target, after)
                 scores["no_edit_psnr"] = mean_of(psnr, truth, original)
                 run["edits"][f"{name}_{direction}"] = scores
+        if editor.method == "fader" and editor.style_dim:
+            guided = reference_edits({"editor": editor}, val, references, classify, lambda _: None)
+            run["reference_edits"] = {k: {"reference": v["editor (reference)"], "no_reference": v["editor (no reference)"],
+                                          "no_edit_psnr": v["no-op"]["psnr"]} for k, v in guided.items()}
         print(json.dumps({"config": cfg, "fit_seconds": run["fit_seconds"],
-                          **{k: round(v["psnr"], 2) for k, v in run["edits"].items()}}), flush=True)
+                          **{k: round(v["psnr"], 2) for k, v in run["edits"].items()},
+                          **{k: round(v["reference"]["psnr"], 2) for k, v in run.get("reference_edits", {}).items()}}),
+              flush=True)
         runs.append(run)
-    print(write_result("translate_validation", {"faces": args.faces, "epochs": args.epochs,
+    print(write_result(args.name or "translate_validation", {"faces": args.faces, "epochs": args.epochs,
                                                 "validation_faces": args.validation_faces, "runs": runs}))
 
 

@@ -26,6 +26,7 @@ from aekit.translate import (
     _describe_attributes,
     _fader_loss,
     _groups,
+    _style_loss,
 )
 
 # a few hundred small faces do not locate every attribute's region; test_regions_* check the warning
@@ -147,6 +148,39 @@ def test_a_style_code_counts_only_while_its_attribute_is_on():
     style_c = style_a.clone()
     style_c[:, 4:] += 1
     assert torch.equal(decode(on, style_a), decode(on, style_c))
+
+
+def test_the_style_term_scores_only_added_attributes_and_trains_the_decoder():
+    torch.manual_seed(0)
+    model = FaderNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4).eval()
+    wanted = torch.rand(3, 8)
+    seen = torch.cat([torch.zeros(3, 2), wanted], dim=1)
+    on_first = torch.tensor([[1.0, 0.0]] * 3)
+    assert float(_style_loss(model, seen, wanted, on_first)) == 0.0
+    seen_off = seen.clone()
+    seen_off[:, 2 + 4:] += 1.0  # the second attribute's code is wrong, but it is not being added
+    assert float(_style_loss(model, seen_off, wanted, on_first)) == 0.0
+    seen_off[:, 2:2 + 4] += 0.5
+    assert float(_style_loss(model, seen_off, wanted, on_first)) == pytest.approx(0.5)
+
+    x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
+    groups = [(0, 1, "binary"), (1, 1, "binary")]
+
+    def grads(style_weight):
+        model.zero_grad()
+        torch.manual_seed(1)  # the same noise and the same partners for the edits
+        loss, extras = _fader_loss(groups, 0.0, ramp_steps=0, attribute_weight=1.0,
+                                   style_weight=style_weight)(model, (x, c))
+        loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+
+    plain, _ = grads(0.0)
+    styled, extras = grads(10.0)
+    assert "style_gap" in extras
+    for name in plain:
+        if name.startswith("discriminator."):  # the latent's adversary has nothing to do with the look
+            assert torch.allclose(plain[name], styled[name], atol=1e-6), name
+    assert any(not torch.allclose(plain[n], styled[n], atol=1e-6) for n in plain if n.startswith("decoder."))
 
 
 def test_training_lowers_the_reconstruction_error(fader):

@@ -106,6 +106,17 @@ def test_attributes_may_be_a_dataframe(faces):
 # -- the Fader objective --------------------------------------------------------------------------
 
 
+def _loss_gradients(model, x, c, groups, **loss_settings):
+    """Each weight's gradient of one step of the fader objective, and the step's extras; the same
+    noise and the same edit partners every call."""
+    model.zero_grad()
+    torch.manual_seed(1)
+    loss, extras = _fader_loss(groups, loss_settings.pop("adversarial_weight", 0.0), ramp_steps=0,
+                               **loss_settings)(model, (x, c))
+    loss.backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+
+
 @pytest.mark.parametrize("style_dim", [0, 4])
 def test_each_player_moves_only_its_own_weights(style_dim):
     """The encoder's adversarial loss must not train the discriminator to be fooled, and the
@@ -115,15 +126,7 @@ def test_each_player_moves_only_its_own_weights(style_dim):
     model = FaderNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=style_dim).eval()
     x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
     groups = [(0, 1, "binary"), (1, 1, "binary")]
-
-    def grads(weight):
-        model.zero_grad()
-        torch.manual_seed(1)  # the same noise in the classifier's noisy view
-        loss, _ = _fader_loss(groups, weight, ramp_steps=0)(model, (x, c))
-        loss.backward()
-        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
-
-    plain, adversarial = grads(0.0), grads(10.0)
+    (plain, _), (adversarial, _) = (_loss_gradients(model, x, c, groups, adversarial_weight=w) for w in (0.0, 10.0))
     for name in plain:
         if name.startswith(("discriminator.", "decoder.", "classifier.")):
             assert torch.allclose(plain[name], adversarial[name], atol=1e-7), name
@@ -165,22 +168,28 @@ def test_the_style_term_scores_only_added_attributes_and_trains_the_decoder():
 
     x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
     groups = [(0, 1, "binary"), (1, 1, "binary")]
-
-    def grads(style_weight):
-        model.zero_grad()
-        torch.manual_seed(1)  # the same noise and the same partners for the edits
-        loss, extras = _fader_loss(groups, 0.0, ramp_steps=0, attribute_weight=1.0,
-                                   style_weight=style_weight)(model, (x, c))
-        loss.backward()
-        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
-
-    plain, _ = grads(0.0)
-    styled, extras = grads(10.0)
+    plain, _ = _loss_gradients(model, x, c, groups, attribute_weight=1.0, style_weight=0.0)
+    styled, extras = _loss_gradients(model, x, c, groups, attribute_weight=1.0, style_weight=10.0)
     assert "style_gap" in extras
     for name in plain:
         if name.startswith("discriminator."):  # the latent's adversary has nothing to do with the look
             assert torch.allclose(plain[name], styled[name], atol=1e-6), name
     assert any(not torch.allclose(plain[n], styled[n], atol=1e-6) for n in plain if n.startswith("decoder."))
+
+
+def test_judging_the_edits_trains_the_judge_only():
+    """judge_edits_weight teaches the classifier to read an edit as the image before it; the
+    decoder must not learn from it to undo its own edits."""
+    torch.manual_seed(0)
+    model = FaderNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4).eval()
+    x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
+    groups = [(0, 1, "binary"), (1, 1, "binary")]
+    (plain, _), (judged, _) = (_loss_gradients(model, x, c, groups, attribute_weight=1.0, judge_edits_weight=w)
+                               for w in (0.0, 10.0))
+    for name in plain:
+        if name.startswith(("encoder.", "decoder.", "discriminator.")):
+            assert torch.allclose(plain[name], judged[name], atol=1e-6), name
+    assert not torch.allclose(plain["classifier.features.0.weight"], judged["classifier.features.0.weight"], atol=1e-6)
 
 
 def test_training_lowers_the_reconstruction_error(fader):

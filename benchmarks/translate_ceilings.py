@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from _common import write_result
-from translate import mean_of
+from translate import FULL, mean_of
 
 from aekit import AttributeEditor
 from aekit.datasets import make_faces
@@ -29,7 +29,7 @@ TEST_SEED = 1  # benchmarks/translate.py: make_faces(n_test, random_state=seed +
 
 
 def main() -> None:
-    test = make_faces(1000, random_state=TEST_SEED)
+    test = make_faces(FULL["n_test"], random_state=TEST_SEED)
     blond = test[test.attributes["blond"] == 1]
     truth = blond.render(blond=0)
     # the mean of the dark hair colour over many people (none of them the test faces)

@@ -44,7 +44,7 @@ from aekit.blocks import ConvClassifier
 from aekit.datasets import make_faces
 from aekit.faces import ATTRIBUTES
 from aekit.metrics import psnr
-from aekit.translate import JUDGE_NOISE, _attribute_regions
+from aekit.translate import _attribute_regions, _frozen_call, _noisy
 
 TRAIN_SEED, VALIDATION_SEED, JUDGE_SEED = 2026, 31, 32
 A = len(ATTRIBUTES)
@@ -97,19 +97,6 @@ def judged(x):
     return F.avg_pool2d(x, 2)
 
 
-def noisy(x):
-    return x + JUDGE_NOISE * torch.randn_like(x)
-
-
-def frozen(module, x):
-    weights = {k: v.detach() for k, v in module.named_parameters()}
-    module.eval()
-    try:
-        return torch.func.functional_call(module, weights, (x,)).float()
-    finally:
-        module.train()
-
-
 def condition(current, target, style):
     return torch.cat([target - current, target, (style.view(-1, A, STYLE) * target[:, :, None]).flatten(1)], 1)
 
@@ -136,7 +123,7 @@ def train(args, faces):
             idx = order[start:start + batch]
             xb, cb = x[idx], c[idx]
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                scores = clf(torch.cat([judged(xb), noisy(judged(xb))])).float()
+                scores = clf(torch.cat([judged(xb), _noisy(judged(xb))])).float()
                 logits, style = scores[:batch, :A], scores[:batch, A:]
                 clf_loss = (F.binary_cross_entropy_with_logits(logits, cb)
                             + F.binary_cross_entropy_with_logits(scores[batch:, :A], cb)) / 2
@@ -147,14 +134,15 @@ def train(args, faces):
                 keep = (cb * (1 - flip)).repeat_interleave(STYLE, 1).bool()
                 new_style = torch.where(keep, style.detach(), style.detach()[torch.randperm(batch)])
                 edited, mask = editor(xb, condition(cb, target, new_style), region_of(flip))
-                attribute_loss = F.binary_cross_entropy_with_logits(frozen(clf, noisy(judged(edited)))[:, :A], target)
+                seen = _frozen_call(clf, _noisy(judged(edited))).float()[:, :A]
+                attribute_loss = F.binary_cross_entropy_with_logits(seen, target)
                 back, mask_back = editor(edited, condition(target, cb, style.detach()), region_of(flip))
                 cycle = (back - xb).abs().mean()
                 loss = clf_loss + attribute_loss + args.cycle * cycle + args.mask * (mask.mean() + mask_back.mean())
                 if disc is not None:
-                    loss = loss + args.adversarial_weight * (frozen(disc, edited) - 1).square().mean()
+                    loss = loss + args.adversarial_weight * (_frozen_call(disc, edited).float() - 1).square().mean()
                 if args.judge_on_edits > 0:
-                    fooled = clf(noisy(judged(edited.detach()))).float()[:, :A]
+                    fooled = clf(_noisy(judged(edited.detach()))).float()[:, :A]
                     loss = loss + args.judge_on_edits * F.binary_cross_entropy_with_logits(fooled, cb)
             opt.zero_grad()
             loss.backward()

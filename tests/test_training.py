@@ -744,3 +744,13 @@ def test_predict_batches_returns_float32_and_matches_one_pass():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="0 rows"):
         predict_batches(model, np.zeros((0, 3)), device="cpu")
+
+
+def test_adam_betas_reach_the_optimizer():
+    import aekit.training as training
+
+    model = _model()
+    assert training._make_optimizer(model, _cfg()).param_groups[0]["betas"] == (0.9, 0.999)
+    assert training._make_optimizer(model, _cfg(betas=[0.5, 0.999])).param_groups[0]["betas"] == (0.5, 0.999)
+    with pytest.raises(ValueError, match=r"betas must be two numbers in \[0, 1\), got \(0.5, 1.0\)"):
+        _cfg(betas=(0.5, 1.0))

@@ -17,8 +17,9 @@ the look of a reference face that has it (``edit(faces, glasses=1, reference=ref
 against the test face rendered in exactly that look (``Faces.render(style_from=refs)``), beside
 the same edit without a reference (the training faces' mean look).
 
-Methods: the shipped editor (``AttributeEditor.pretrained("faces")``, trained by
-``scripts/train_face_editor.py`` on other people), ``AttributeEditor(method="fader")``
+Methods: the shipped editor (``AttributeEditor.pretrained("faces")``, a ``method="mask"``
+editor trained by ``scripts/train_face_editor.py`` on other people, which composes every edit
+with its own mask: only ``auto``), ``AttributeEditor(method="fader")``
 (conditional decoder + latent discriminator, trained here) and the
 baseline ``method="vector"`` (a plain autoencoder of the same architecture and training, edited
 by latent vector arithmetic), each applied in every edit mode: ``auto`` (the default:
@@ -45,9 +46,9 @@ per skeleton pixel).
     .venv/bin/python benchmarks/translate.py --only mnist   # 33 minutes on one thread
     .venv/bin/python benchmarks/translate.py --only translator-faces --loss l1   # 14 minutes
     .venv/bin/python benchmarks/translate.py --only faces-pretrained   # the shipped editor alone: minutes
-    .venv/bin/python benchmarks/translate.py --only faces-pretrained --compare "v1 (context_channels=0)=DIR"
-        # ... beside another saved editor, e.g. the one shipped before (git archive 8281b75
-        # src/aekit/weights/face-editor | tar -x -C /tmp/v1, then DIR=/tmp/v1/src/aekit/weights/face-editor)
+    .venv/bin/python benchmarks/translate.py --only faces-pretrained --compare "fader (shipped before)=DIR"
+        # ... beside another saved editor, e.g. the one shipped before (git archive 0f85dd0
+        # src/aekit/weights/face-editor | tar -x -C /tmp/prev, then DIR=/tmp/prev/src/aekit/weights/face-editor)
 
 Writes ``benchmarks/results/translate.json`` (``translate_quick.json`` with ``--quick``;
 ``translate_<section>.json`` with ``--only``) and the figures ``translate_faces.png`` and
@@ -199,7 +200,7 @@ def reference_edits(editors, test, pool, classify, log) -> dict:
         rows = {"no-op": score_edits(faces.images, truth, region, classify, j, 1, true_after)}
         rows["no-op"]["psnr_of_the_face_in_its_own_look"] = mean_of(psnr, truth, mean_look)
         for method, ed in editors.items():
-            if ed.method != "fader" or not ed.style_dim:
+            if ed.method not in ("fader", "mask") or not ed.style_dim:
                 continue
             guided = ed.edit(faces.images, reference=refs.images, **{name: 1})
             plain = ed.edit(faces.images, **{name: 1})
@@ -255,8 +256,9 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", meth
             f"{ {k: round(v[-1], 4) for k, v in editors[method].history_.history.items()} }")
 
     main_editor = editors.get("pretrained", editors.get("fader"))
-    results: dict = {"adversarial_weight": main_editor.adversarial_weight,
-                     "attribute_weight": main_editor.attribute_weight,
+    results: dict = {"method": main_editor.method,
+                     "adversarial_weight": main_editor._weight("adversarial_weight"),
+                     "attribute_weight": main_editor._weight("attribute_weight"),
                      "classifier_accuracy_on_ground_truth": dict(zip(ATTRIBUTES, map(float, clf_acc))),
                      "fit_seconds": fit_seconds, "edits": {}, "latent_probe": {},
                      "latent_discriminator_accuracy": {}, "reconstruction_psnr": {}}
@@ -279,7 +281,8 @@ def faces_section(cfg, seed: int, log, adversarial_weight=None, loss="mse", meth
             key = f"{name}_{direction}"
             rows = {"no-op": score_edits(originals, truths, regions, classify, j, target, true_after)}
             for method, ed in editors.items():
-                for mode in ("auto", "residual", "mask", "decode"):
+                # a mask editor composes every edit with its own mask: "auto" is its only mode
+                for mode in ("auto",) if ed.method == "mask" else ("auto", "residual", "mask", "decode"):
                     out = ed.edit(originals, mode=mode, **{name: target})
                     rows[f"{method} ({mode})"] = score_edits(out, truths, regions, classify, j, target,
                                                              true_after)

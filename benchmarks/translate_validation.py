@@ -21,6 +21,14 @@ may set its own ``max_epochs``, to compare recipes at equal time:
     .venv/bin/python benchmarks/translate_validation.py --data mnist --train 8000 --epochs 4 \
         --config '{}' --config '{"context_channels": 0, "max_epochs": 8}'   # about 5 minutes
 
+The mask editor's training recipe (``aekit.translate.MASK_TRAINING``, ``SELF_RECONSTRUCTION_SHARE``)
+was chosen with ``--set-module``, at 8,000 faces x 6 epochs (each about 11 minutes on 2 threads):
+
+    .venv/bin/python benchmarks/translate_validation.py --faces 8000 --epochs 6 --config '{"method": "mask"}' \
+        --name translate_validation_mask_optimizer                          # the recipe
+    ... --set-module 'MASK_TRAINING={}' --name translate_validation_mask_adam09_cosine
+    ... --set-module SELF_RECONSTRUCTION_SHARE=0 --name translate_validation_mask_no_self_reconstruction
+
 Reference-guided additions (glasses, beard, blond) are scored too, for editors with style codes, as
 ``benchmarks/translate.py`` scores them (references: ``make_faces(random_state=34)``).
 
@@ -47,6 +55,7 @@ from translate import (
     score_edits,
 )
 
+import aekit.translate as aekit_translate
 from aekit import AttributeEditor
 from aekit.datasets import load_mnist, make_faces
 from aekit.faces import ATTRIBUTES
@@ -87,9 +96,21 @@ def main() -> None:
     ap.add_argument("--validation", type=int, default=1000, help="held-out training digits (--data mnist)")
     ap.add_argument("--config", action="append", required=True, type=json.loads,
                     help="AttributeEditor parameters as JSON, for instance '{\"context_channels\": 0}'; repeatable")
+    ap.add_argument("--set-module", action="append", default=[], metavar="NAME=JSON",
+                    help="set a constant of aekit.translate for this run, e.g. SELF_RECONSTRUCTION_SHARE=0 or "
+                    "'MASK_TRAINING={}' (the mask editor's training recipe; recorded in the result)")
+    ap.add_argument("--save", default=None, help="a folder to save each fitted editor in (DIR/0, DIR/1, ...), "
+                    "to score more later without refitting")
     ap.add_argument("--name", default=None, help="the result's name (default translate_validation, or "
                     "translate_validation_mnist), so a new comparison does not overwrite an earlier one")
     args = ap.parse_args()
+    module_settings = {}
+    for item in args.set_module:
+        name, _, value = item.partition("=")
+        if not hasattr(aekit_translate, name) or not name.isupper():
+            ap.error(f"--set-module sets a constant of aekit.translate, such as SELF_RECONSTRUCTION_SHARE; got {name!r}")
+        module_settings[name] = json.loads(value)
+        setattr(aekit_translate, name, module_settings[name])
     if args.data == "mnist":
         print(write_result(args.name or "translate_validation_mnist", {"train": args.train, "epochs": args.epochs,
                                                           "validation": args.validation, "runs": mnist_runs(args)}))
@@ -101,10 +122,12 @@ def main() -> None:
     val_labels = attribute_labels(val)
     references = make_faces(3 * args.validation_faces, random_state=REFERENCE_SEED)
     runs = []
-    for cfg in args.config:
+    for i, cfg in enumerate(args.config):
         t = time.perf_counter()
         editor = AttributeEditor(**{"max_epochs": args.epochs, "random_state": 0, **cfg})
         editor.fit(train.images, train.attributes)
+        if args.save:
+            editor.save(f"{args.save}/{i}")
         run = {"config": cfg, "fit_seconds": round(time.perf_counter() - t, 1),
                "reconstruction_psnr": mean_of(psnr, val.images, editor.reconstruct(val.images)), "edits": {}}
         for j, name in enumerate(ATTRIBUTES):
@@ -120,7 +143,7 @@ def main() -> None:
                                      target, after)
                 scores["no_edit_psnr"] = mean_of(psnr, truth, original)
                 run["edits"][f"{name}_{direction}"] = scores
-        if editor.method == "fader" and editor.style_dim:
+        if editor.method in ("fader", "mask") and editor.style_dim:
             guided = reference_edits({"editor": editor}, val, references, classify, lambda _: None)
             run["reference_edits"] = {k: {"reference": v["editor (reference)"], "no_reference": v["editor (no reference)"],
                                           "no_edit_psnr": v["no-op"]["psnr"]} for k, v in guided.items()}
@@ -130,6 +153,7 @@ def main() -> None:
               flush=True)
         runs.append(run)
     print(write_result(args.name or "translate_validation", {"faces": args.faces, "epochs": args.epochs,
+                                                "module_settings": module_settings,
                                                 "validation_faces": args.validation_faces, "runs": runs}))
 
 

@@ -1,4 +1,5 @@
-"""aekit.AttributeEditor (Fader Networks and the latent-vector baseline) and aekit.Translator."""
+"""aekit.AttributeEditor (Fader Networks, the mask-composing U-Net and the latent-vector baseline)
+and aekit.Translator."""
 
 import copy
 import json
@@ -9,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 from scipy.ndimage import grey_dilation
 
 import aekit
 from aekit import AttributeEditor, Translator
-from aekit.blocks import ConditionalConvDecoder, ConvClassifier, build
+from aekit.blocks import ConditionalConvDecoder, ConvClassifier, MaskEditNetwork, build
 from aekit.cli import main
 from aekit.datasets import load_mnist, make_faces
 from aekit.errors import ModelFileError
@@ -26,6 +28,8 @@ from aekit.translate import (
     _describe_attributes,
     _fader_loss,
     _groups,
+    _mask_loss,
+    _random_edits,
     _style_loss,
 )
 
@@ -48,6 +52,11 @@ def fader(faces):
 @pytest.fixture(scope="module")
 def vector(faces):
     return AttributeEditor(method="vector", max_epochs=2, **TINY).fit(faces.images, faces.attributes)
+
+
+@pytest.fixture(scope="module")
+def masked(faces):
+    return AttributeEditor(method="mask", max_epochs=3, **TINY).fit(faces.images, faces.attributes)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +110,98 @@ def test_bad_attributes_are_named(attributes, message):
 def test_attributes_may_be_a_dataframe(faces):
     ed = AttributeEditor(max_epochs=1, **TINY).fit(faces.images[:64], pd.DataFrame(faces.attributes).iloc[:64])
     assert [a["name"] for a in ed.attributes_] == ["glasses", "beard", "blond", "smiling"]
+
+
+# -- the mask editor (method="mask") ----------------------------------------------------------------
+
+
+def test_random_edits_change_at_least_one_attribute_unless_kept():
+    torch.manual_seed(0)
+    groups = [(0, 1, "binary"), (1, 3, "categorical"), (4, 1, "binary")]
+    c = torch.cat([torch.randint(0, 2, (200, 1)).float(), F.one_hot(torch.randint(0, 3, (200,)), 3).float(),
+                   torch.randint(0, 2, (200, 1)).float()], dim=1)
+    target, changed = _random_edits(groups, c, keep_share=0.0)
+    assert changed.any(dim=1).all() and 0.3 < changed.float().mean() < 0.8
+    assert torch.equal(target[:, 0] != c[:, 0], changed[:, 0])  # a binary attribute flips
+    assert torch.equal(target[:, 4] != c[:, 4], changed[:, 2])
+    new_class, old_class = target[:, 1:4].argmax(1), c[:, 1:4].argmax(1)
+    assert torch.equal(new_class != old_class, changed[:, 1])  # a categorical one takes another class
+    assert torch.equal(target[:, 1:4].sum(1), torch.ones(200))  # and stays one-hot
+    target, changed = _random_edits(groups, c, keep_share=1.0)
+    assert not changed.any() and torch.equal(target, c)
+
+
+def _mask_gradients(model, x, c, groups, regions, **weights):
+    """Each weight's gradient of one step of the mask objective (same noise and edits every call)."""
+    settings = dict(attribute_weight=1.0, cycle_weight=10.0, mask_weight=0.05, adversarial_weight=1.0,
+                    judge_edits_weight=0.0, style_weight=0.0, ramp_steps=0)
+    model.zero_grad()
+    torch.manual_seed(1)
+    loss, extras = _mask_loss(groups, regions, **{**settings, **weights})(model, (x, c))
+    loss.backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+
+
+def test_each_mask_loss_term_moves_only_its_own_players_weights():
+    """The editor's "look real" term must not train the patch discriminator to be fooled (its own
+    loss is the same whatever that term weighs), and judging the edits trains the judge only."""
+    torch.manual_seed(0)
+    model = MaskEditNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4).eval()
+    x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
+    groups, regions = [(0, 1, "binary"), (1, 1, "binary")], torch.ones(2, 32, 32)
+    (low, extras), (high, _) = (_mask_gradients(model, x, c, groups, regions, adversarial_weight=w) for w in (1.0, 10.0))
+    assert {"cycle", "self_reconstruction", "mask_mean", "edit_accuracy", "discriminator_loss"} <= set(extras)
+    for name in low:
+        if name.startswith(("discriminator.", "classifier.")):
+            assert torch.allclose(low[name], high[name], atol=1e-6), name
+    assert not torch.allclose(low["out.weight"], high["out.weight"], atol=1e-6)  # the U-Net feels it
+    (plain, _), (judged, _) = (_mask_gradients(model, x, c, groups, regions, judge_edits_weight=w) for w in (0.0, 10.0))
+    for name in plain:
+        if not name.startswith("classifier."):
+            assert torch.allclose(plain[name], judged[name], atol=1e-6), name
+    assert not torch.allclose(plain["classifier.features.0.weight"], judged["classifier.features.0.weight"], atol=1e-6)
+
+
+def test_the_mask_editor_learns_and_changes_only_the_changed_regions(masked, faces):
+    history = masked.history_.history
+    assert history["cycle"][-1] < history["cycle"][0]
+    assert set(history) >= {"loss", "val_loss", "mask_mean", "edit_accuracy", "discriminator_loss"}
+    assert isinstance(masked.model_, MaskEditNetwork) and masked.regions_.shape == (4, 32, 32)
+    assert masked._weight("attribute_weight") == 1.0 and masked._weight("judge_edits_weight") == 0.5
+    x = faces.images[:8]
+    worn = {**{k: v[:8] for k, v in faces.attributes.items()}, "glasses": np.ones(8)}
+    out = masked.edit(x, source_attributes=worn, glasses=0)
+    outside = masked.regions_[0] == 0
+    assert 0 < outside.mean() < 1
+    np.testing.assert_array_equal(out[:, outside], x[:, outside])
+    assert np.abs(out - x).max() > 0.01  # and it does change the region
+    np.testing.assert_array_equal(masked.edit(x), x)  # nothing to change, nothing changed
+    every = masked.regions_.max(axis=0) == 0
+    rec = masked.reconstruct(x)
+    np.testing.assert_array_equal(rec[:, every], x[:, every])
+    assert 0 < np.abs(rec - x).max()  # told to keep the face, it may still redraw the regions
+    assert masked.encode(x).shape == (8, 16 * 4 * 4)  # the bottleneck, at 1/8 of 32 px
+
+
+@pytest.mark.filterwarnings("ignore:.*reference images show no")
+def test_the_mask_editor_takes_references_and_refuses_fader_only_settings(masked, faces):
+    x, ref = faces.images[:6], faces.images[6:12]
+    src = {k: np.zeros(6, np.int64) for k in faces.attributes}
+    plain = masked.edit(x, source_attributes=src, glasses=1)
+    guided = masked.edit(x, source_attributes=src, glasses=1, reference=ref)
+    assert guided.shape == x.shape and np.abs(guided - plain).max() > 1e-5
+    with pytest.raises(ValueError, match="method='mask' composes every edit with the mask it predicts"):
+        masked.edit(x, glasses=0, mode="residual")
+    with pytest.raises(ValueError, match="has no latent to morph. Use method='fader'"):
+        masked.interpolate(x[0], x[1])
+
+
+def test_the_mask_editor_redraws_digits_as_other_digits(digits):
+    X, y = digits
+    ed = AttributeEditor(method="mask", max_epochs=1, **TINY).fit(X, {"digit": y})
+    out = ed.edit(X[:4], digit=3)
+    assert out.shape == (4, 28, 28) and 0 <= out.min() and out.max() <= 1
+    assert ed.predict_attributes(X[:4])["digit"].shape == (4,)
 
 
 # -- the Fader objective --------------------------------------------------------------------------
@@ -491,15 +592,18 @@ def test_categorical_attribute_on_digits(digits):
         ed.edit(X[:4], digit=12)
 
 
-@pytest.mark.parametrize("method", ["fader", "vector"])
-def test_save_and_load_round_trip(method, fader, vector, faces, tmp_path):
-    ed = fader if method == "fader" else vector
+@pytest.mark.parametrize("method", ["fader", "mask", "vector"])
+def test_save_and_load_round_trip(method, fader, masked, vector, faces, tmp_path):
+    ed = {"fader": fader, "mask": masked, "vector": vector}[method]
     ed.save(tmp_path / "m")
     back = aekit.load(tmp_path / "m")
     assert isinstance(back, AttributeEditor) and back.attributes_ == ed.attributes_
+    assert type(back.model_) is type(ed.model_)
     x = faces.images[:4]
     np.testing.assert_array_equal(back.edit(x, beard=1), ed.edit(x, beard=1))
-    np.testing.assert_array_equal(ed.edit(x, beard=1), ed.edit(x, beard=1, mode="residual"))  # "auto"
+    np.testing.assert_array_equal(back.reconstruct(x), ed.reconstruct(x))
+    if method != "mask":
+        np.testing.assert_array_equal(ed.edit(x, beard=1), ed.edit(x, beard=1, mode="residual"))  # "auto"
     assert not any(p.suffix in (".pkl", ".pt") for p in (tmp_path / "m").iterdir())
 
 
@@ -709,8 +813,8 @@ def test_the_shipped_face_editor_edits_new_faces(shipped):
     info = json.loads((folder / "training.json").read_text())
     assert info["data"]["random_state"] not in range(5)  # not the benchmark's or the demo's people
     assert [a["name"] for a in shipped.attributes_] == ["glasses", "beard", "blond", "smiling"]
-    # its removal thresholds are the calibrated ones, recorded beside the weights
-    assert shipped.blend_thresholds_ == info["calibration"]["blend_thresholds"]
+    # the U-Net that composes each edit with its own mask, as its training record says
+    assert shipped.method == info["params"]["method"] == "mask" and isinstance(shipped.model_, MaskEditNetwork)
     test = make_faces(24, random_state=1)
     lacking = test[test.attributes["glasses"] == 0]
     added = shipped.edit(lacking.images, glasses=1)

@@ -47,6 +47,20 @@ How :class:`AttributeEditor` works, and why (Lample et al., *Fader Networks*, Ne
   takes the decoder's image where that difference is large and the input elsewhere;
   ``mode="decode"`` the decoder's image.
 
+``method="mask"`` (:class:`aekit.blocks.MaskEditNetwork`; the shipped face editor) trades the
+latent for a full-resolution U-Net, as SaGAN (ECCV 2018) does: it draws the edit and a soft mask,
+inside the regions of the attributes it changes, and the edit is ``x + mask * (drawn - x)``, so
+every pixel the mask leaves alone is the input's, exact and sharp. It sees the attribute
+*difference* it must make (STGAN, CVPR 2019), the target values and the target style codes.
+Learnt from labels alone (:func:`_mask_loss`): the frozen classifier must read the target
+attributes in the edit; the edit undone must give back the input (the cycle) and an edit that
+changes nothing must be the input (self-reconstruction); the mask stays small (GANimation's
+prior); a patch discriminator asks edits to look real; and the judge also learns to read every
+edit as the image it was before, so only an edit that looks like the real attribute passes, not
+a pattern the judge has never been shown (``judge_edits_weight``). Skip connections at every
+scale would carry the old attribute into the edit in a Fader decoder (AttGAN, STGAN); here they
+are what keeps the rest of the face, and the mask decides where the old pixels go.
+
 ``method="vector"`` is the classic baseline: a plain autoencoder of the same architecture, edited
 by latent vector arithmetic (move the latent by the mean latent with the attribute minus the mean
 latent without it). ``benchmarks/translate.py`` measures both against ground-truth renders of
@@ -68,7 +82,7 @@ from torch import nn
 
 from ._base import AekitEstimator, training_constraints
 from ._validation import Interval, IntSequence, Options, check_array_stack, check_finite
-from .blocks import FaderNetwork, UNet
+from .blocks import FaderNetwork, MaskEditNetwork, UNet
 from .images import to_unit_float
 from .serialization import register
 from .training import predict_batches
@@ -444,6 +458,105 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
     return loss_fn
 
 
+def _random_edits(groups, c: torch.Tensor, keep_share: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Targets for training edits, and which attributes they change (``(n, A)``): each attribute
+    changes with probability 1/2 (a binary one flips, a categorical one takes another class), at
+    least one per image, except in a ``keep_share`` of the images, which change nothing."""
+    n, device = len(c), c.device
+    change = torch.rand(n, len(groups), device=device) < 0.5
+    none = ~change.any(dim=1)
+    change[none, torch.randint(len(groups), (n,), device=device)[none]] = True
+    change &= (torch.rand(n, 1, device=device) >= keep_share)
+    target = c.clone()
+    for j, (start, size, kind) in enumerate(groups):
+        rows = change[:, j:j + 1]
+        cols = c[:, start:start + size]
+        if kind == "binary":
+            new = 1.0 - (cols > 0.5).to(c.dtype)
+        else:
+            shift = torch.randint(1, size, (n,), device=device)
+            new = F.one_hot((cols.argmax(dim=1) + shift) % size, size).to(c.dtype)
+        target[:, start:start + size] = torch.where(rows, new, cols)
+    return target, change
+
+
+# How a mask editor trains, chosen on validation faces (benchmarks/translate_validation.py, 8,000
+# faces x 6 epochs, scored on make_faces(random_state=31); results translate_validation_mask_*.json).
+#: The share of each batch asked to change nothing, with every attribute's region open to the
+#: mask (SaGAN's self-reconstruction): without it the U-Net never learnt to leave a face alone, so
+#: reconstruct() scored 23 dB instead of 68 and every removal came 1.3-4.2 dB further from its
+#: ground truth.
+SELF_RECONSTRUCTION_SHARE = 0.125
+#: Training settings beside the estimator's own: the judge, the patch discriminator and the editor
+#: play a game, where Adam's first moment at 0.5 (as in most GAN work) damps the oscillation. With
+#: the estimator's cosine schedule and betas of 0.9, the independent classifier read an added
+#: smile on 27% of the edits (97% with these) and added glasses on 93% (99%).
+MASK_TRAINING = {"betas": (0.5, 0.999), "lr_schedule": "onecycle", "warmup": 0.1}
+
+
+def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_weight: float, mask_weight: float,
+               adversarial_weight: float, judge_edits_weight: float, style_weight: float, ramp_steps: int):
+    """The objective of ``method="mask"`` (:class:`aekit.blocks.MaskEditNetwork`), from labels
+    alone: the edit must show its target attributes to the frozen classifier (AttGAN's attribute
+    loss), editing back must return the input (the cycle, L1; SaGAN), an edit that changes nothing
+    must be the input (self-reconstruction, L1), the mask must stay small (GANimation's mask prior)
+    and inside the regions of the attributes it changes, a patch discriminator asks the edits to
+    look like real images (LSGAN), and the judge learns to read each edit as the image before it."""
+
+    def loss_fn(model, batch):
+        x, c = batch
+        n = len(x)
+        judged = model.judge_input(x)
+        scores = model.classifier(torch.cat([judged, _noisy(judged)]))
+        scores, noisy_scores = scores[:n], scores[n:]
+        logits, style = scores[:, :model.n_logits], scores[:, model.n_logits:]
+        clf_loss = (_attribute_loss(logits, c, groups)
+                    + _attribute_loss(noisy_scores[:, :model.n_logits], c, groups)) / 2
+        # An eighth of the images change nothing: the U-Net must then give back the input even
+        # where it may redraw every attribute's region (what reconstruct() shows)
+        target, changed = _random_edits(groups, c, keep_share=SELF_RECONSTRUCTION_SHARE)
+        same = ~changed.any(dim=1)
+        own = style.detach()
+        new_style = own
+        if model.style_slots:
+            # an attribute the image keeps keeps its look; one it gains takes another image's
+            slots = torch.tensor(model.style_slots, device=c.device)
+            kept = ((c[:, slots] > 0.5) & (target[:, slots] > 0.5)).repeat_interleave(model.style_dim, dim=1)
+            new_style = torch.where(kept, own, own[torch.randperm(n, device=c.device)])
+        region = _region_mask(regions.to(x.device), changed | same[:, None])
+        edited, mask = model.edit(x, model.condition(c, target, new_style), region)
+        back, mask_back = model.edit(edited, model.condition(target, c, own), region)
+        cycle = (back.float() - x).abs().mean()
+        kept_as_is = (edited.float() - x).abs()[same].mean() if bool(same.any()) else cycle.new_zeros(())
+        seen_all = _frozen_call(model.classifier, _noisy(model.judge_input(edited)))
+        seen = seen_all[:, :model.n_logits]
+        ramp = 1.0 if ramp_steps <= 0 else min(1.0, float(model.step) / ramp_steps)
+        total = (clf_loss + attribute_weight * ramp * _attribute_loss(seen, target, groups)
+                 + cycle_weight * (cycle + kept_as_is) + mask_weight * (mask.mean() + mask_back.mean()))
+        extras = {"cycle": cycle.detach(), "self_reconstruction": kept_as_is.detach(),
+                  "mask_mean": mask.detach().mean(), "edit_accuracy": _attribute_accuracy(seen.detach(), target, groups)}
+        if model.discriminator is not None and adversarial_weight > 0:
+            # each player's loss moves only its own weights, as in the fader's latent game
+            fake = _frozen_call(model.discriminator, edited).float()
+            d_loss = ((model.discriminator(x).float() - 1).square().mean()
+                      + model.discriminator(edited.detach()).float().square().mean()) / 2
+            total = total + adversarial_weight * ramp * (fake - 1).square().mean() + d_loss
+            extras["discriminator_loss"] = d_loss.detach()
+        if judge_edits_weight > 0:
+            # see judge_edits_weight: an edit passes only by drawing what real images show
+            before = model.classifier(_noisy(model.judge_input(edited.detach())))[:, :model.n_logits]
+            total = total + judge_edits_weight * ramp * _attribute_loss(before, c, groups)
+        if style_weight > 0 and model.style_slots:
+            style_gap = _style_loss(model, seen_all, new_style, target)
+            total = total + style_weight * ramp * style_gap
+            extras["style_gap"] = style_gap.detach()
+        if model.training:
+            model.step += 1
+        return total, extras
+
+    return loss_fn
+
+
 # --------------------------------------------------------------------------------------------
 # AttributeEditor
 # --------------------------------------------------------------------------------------------
@@ -451,29 +564,38 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
 
 @register
 class AttributeEditor(AekitEstimator):
-    """Edit image attributes through an autoencoder's latent space (Fader Networks).
+    """Edit image attributes, learnt from labels alone: through an autoencoder's latent space
+    (Fader Networks), or with a U-Net that draws where its predicted mask says (``method="mask"``).
 
     Parameters
     ----------
-    method : {"fader", "vector"}, default "fader"
+    method : {"fader", "mask", "vector"}, default "fader"
         ``"fader"``: the decoder is conditioned on the attributes and a latent discriminator
-        removes them from the latent. ``"vector"``: a plain autoencoder edited by latent vector
-        arithmetic, the baseline.
+        removes them from the latent. ``"mask"``: a full-resolution U-Net
+        (:class:`aekit.blocks.MaskEditNetwork`) draws the edit and a soft mask, inside the regions
+        of the attributes it changes, says where it replaces the input (SaGAN, STGAN's difference
+        condition); every pixel the mask leaves alone is the input's, so edits stay sharp. It is
+        what the shipped face editor uses. ``"vector"``: a plain autoencoder edited by latent
+        vector arithmetic, the baseline.
     channels : tuple of int, default (32, 64, 128)
         Encoder features per stage; each stage halves H and W, so the latent is
         ``channels[-1] x H/8 x W/8`` (8 x 8 for 64 x 64 faces: a 4 x 4 latent reconstructed
-        the faces 4 dB worse in the same training time).
-    adversarial_weight : float, default 0.05
-        Weight of the encoder's "leave the discriminator guessing" loss, relative to the
-        reconstruction MSE. Larger removes attributes from the latent more surely, at some cost in
-        reconstruction.
-    attribute_weight : float, default 0.2
+        the faces 4 dB worse in the same training time). With ``method="mask"``, the U-Net's
+        features at each scale: a full-resolution stage of ``channels[0]``, one strided stage per
+        entry and one more of ``channels[-1]``.
+    adversarial_weight : float or None, default None
+        ``"fader"``: weight of the encoder's "leave the latent discriminator guessing" loss,
+        relative to the reconstruction MSE (None: 0.05); larger removes attributes from the latent
+        more surely, at some cost in reconstruction. ``"mask"``: weight of the patch
+        discriminator's "look like a real image" loss (None: 1.0; 0 trains no discriminator).
+    attribute_weight : float or None, default None
         Weight of the attribute loss (as in AttGAN): the decoder, given other images' attributes,
         must produce images the built-in classifier (frozen for this term) sees with those
         attributes. It makes the decoder draw what it is told even where the adversary has not
-        emptied the latent.
-    adversarial_ramp : float, default 0.3
-        Fraction of ``max_epochs`` over which both weights ramp up from 0.
+        emptied the latent. None: 0.2 (``"fader"``), 1.0 (``"mask"``).
+    adversarial_ramp : float or None, default None
+        Fraction of ``max_epochs`` over which the weights above ramp up from 0. None: 0.3
+        (``"fader"``), 0 (``"mask"``, whose edits are judged from the first step).
     style_dim : int, default 8
         Size of each binary attribute's style code (its look: the glasses' shape and colour),
         which the decoder sees beside the attribute's value and only while it is on; 0 turns style
@@ -486,17 +608,23 @@ class AttributeEditor(AekitEstimator):
         8 epochs, ``benchmarks/results/translate_validation_style_loss.json``) 1.0 brought the
         reference-guided additions further from their ground truth (by 0.6-2.5 dB) and cost the
         removals 2.4-7.5 dB: the decoder learnt patterns that make the classifier read the codes.
-    judge_edits_weight : float, default 0.0
+    judge_edits_weight : float or None, default None
         Weight of a term that trains the built-in classifier to read each edit made for the
         attribute loss as the image it was *before* the edit, so that only an edit that looks
         like the real attribute passes the judge, not a pattern the judge has never been shown.
-        Off by default: on validation faces (4,000 faces, 8 epochs,
+        None: 0.5 for ``"mask"``, 0 (off) for ``"fader"``: on validation faces (4,000 faces, 8 epochs,
         ``benchmarks/results/translate_validation_judge_edits.json``) 0.2 and 0.5 cost the
         removals of beards, blond hair and smiles 0.9-5.2 dB (glasses: -1.7 to +0.5 dB), and at
         0.2 the classifier read 2% of the added glasses (55% without); only added smiles were read
         more often (97-99% against 88%). In the full-resolution U-Net of
         ``benchmarks/translate_unet_trial.py`` the same term is what brought its removals of
         beards, blond hair and smiles above no edit.
+    cycle_weight : float, default 10.0
+        ``method="mask"`` only: weight of the L1 losses that ask an edit undone to give back the
+        input (the cycle) and an edit that changes nothing to be the input.
+    mask_weight : float, default 0.05
+        ``method="mask"`` only: weight of the mask's mean (GANimation's mask prior): the edit
+        should change as few pixels as it can.
     context_channels : int, default 16
         Width of the context path (``method="fader"`` only; 0 turns it off): an edit redraws only
         the *regions* of the attributes it changes, learnt from the labels at ``fit`` (where the
@@ -514,18 +642,18 @@ class AttributeEditor(AekitEstimator):
     ----------
     attributes_ : list of dict
         Each attribute's ``name``, ``kind`` (``"binary"`` or ``"categorical"``) and ``classes``.
-    model_ : FaderNetwork
+    model_ : FaderNetwork or MaskEditNetwork
     attribute_vectors_ : dict of name -> array, ``method="vector"`` only
         The mean latent of each class (for a binary attribute: of 0 and of 1).
     style_means_ : dict of name -> array, ``method="fader"`` with ``style_dim > 0`` only
         Each binary attribute's mean style code over the training images that have it.
-    regions_ : ndarray of shape (n_attributes, H, W), with the context path only
+    regions_ : ndarray of shape (n_attributes, H, W), with the context path or ``method="mask"``
         Each attribute's region (1 where it shows in the training images, grown by
         ``REGION_GROW`` pixels), the pixels an edit of it may redraw.
     image_shape_ : tuple
         The shape of one training image, ``(H, W)`` or ``(H, W, C)``.
     blend_thresholds_ : dict of name -> float
-        Per attribute, how much the decoder's image must change before an edit that removes it
+        ``"fader"`` and ``"vector"`` only (``"mask"`` composes with its own mask). Per attribute, how much the decoder's image must change before an edit that removes it
         (``mode="mask"``, or "auto" removing) takes the decoder's pixels instead of the input's:
         ``BLEND_TAU`` after ``fit``; calibrated for the shipped face editor. Higher keeps more of
         the input. An image that changes several attributes uses the lowest of theirs.
@@ -546,23 +674,32 @@ class AttributeEditor(AekitEstimator):
     """
 
     _parameter_constraints = {
-        "method": [Options("fader", "vector")],
+        "method": [Options("fader", "mask", "vector")],
         "channels": [IntSequence(1, min_len=2, max_len=6, allow_int=False)],  # each stage halves H and W
-        "adversarial_weight": [Interval(float, 0, None)],
-        "attribute_weight": [Interval(float, 0, None)],
-        "adversarial_ramp": [Interval(float, 0, 1)],
+        "adversarial_weight": [Interval(float, 0, None), None],
+        "attribute_weight": [Interval(float, 0, None), None],
+        "adversarial_ramp": [Interval(float, 0, 1), None],
         "style_dim": [Interval(int, 0, 256)],
         "style_weight": [Interval(float, 0, None)],
-        "judge_edits_weight": [Interval(float, 0, None)],
+        "judge_edits_weight": [Interval(float, 0, None), None],
+        "cycle_weight": [Interval(float, 0, None)],
+        "mask_weight": [Interval(float, 0, None)],
         "context_channels": [Interval(int, 0, 256)],
         **training_constraints("max_epochs", "batch_size", "learning_rate", "validation_split", "early_stopping",
                                "patience", "precision", "random_state", "verbose", "checkpoint"),
     }
     _train_defaults = {"lr_schedule": "cosine"}
+    # what the weights left at None mean, per method (chosen on validation faces: the fader's in
+    # benchmarks/translate_validation.py, the mask's in benchmarks/translate_unet_trial.py)
+    _method_defaults = {
+        "fader": {"adversarial_weight": 0.05, "attribute_weight": 0.2, "adversarial_ramp": 0.3, "judge_edits_weight": 0.0},
+        "mask": {"adversarial_weight": 1.0, "attribute_weight": 1.0, "adversarial_ramp": 0.0, "judge_edits_weight": 0.5},
+    }
+    _method_defaults["vector"] = _method_defaults["fader"]
 
-    def __init__(self, method="fader", channels=(32, 64, 128), adversarial_weight=0.05,
-                 attribute_weight=0.2, adversarial_ramp=0.3, style_dim=8, style_weight=0.0, judge_edits_weight=0.0,
-                 context_channels=16, max_epochs=30,
+    def __init__(self, method="fader", channels=(32, 64, 128), adversarial_weight=None,
+                 attribute_weight=None, adversarial_ramp=None, style_dim=8, style_weight=0.0, judge_edits_weight=None,
+                 cycle_weight=10.0, mask_weight=0.05, context_channels=16, max_epochs=30,
                  batch_size=64, learning_rate=1e-3,
                  validation_split=0.1, early_stopping=True, patience=8, precision="auto",
                  device="auto", random_state=None, verbose=0, checkpoint=None):
@@ -574,6 +711,8 @@ class AttributeEditor(AekitEstimator):
         self.style_dim = style_dim
         self.style_weight = style_weight
         self.judge_edits_weight = judge_edits_weight
+        self.cycle_weight = cycle_weight
+        self.mask_weight = mask_weight
         self.context_channels = context_channels
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -609,6 +748,11 @@ class AttributeEditor(AekitEstimator):
 
     # -- fit -------------------------------------------------------------------------------------
 
+    def _weight(self, name: str) -> float:
+        """A weight's value: the one given, or the method's default where it was left at None."""
+        value = getattr(self, name)
+        return float(self._method_defaults[self.method][name] if value is None else value)
+
     def fit(self, images, attributes, *, resume=False):
         """Learn from ``images`` and each one's ``attributes`` (a DataFrame or a dict of arrays).
 
@@ -622,36 +766,47 @@ class AttributeEditor(AekitEstimator):
         table = _attribute_table(attributes, len(x))
         specs = _describe_attributes(table)
         cond = _condition(specs, table, len(x))
-        fader = self.method == "fader"
-        slots = [start for start, _, kind in _groups(specs) if kind == "binary"] if fader else []
+        fader, masked = self.method == "fader", self.method == "mask"
+        slots = [start for start, _, kind in _groups(specs) if kind == "binary"] if fader or masked else []
         # the judge sees faces at half resolution (see JUDGE_NOISE); a 28 px digit would lose strokes
         pool = 2 if min(x.shape[-2:]) >= 48 else 1
         width = int(self.context_channels) if fader else 0
-        regions = _attribute_regions(x, cond, _groups(specs)) if width else None
+        regions = _attribute_regions(x, cond, _groups(specs)) if width or masked else None
         if regions is not None and (whole := [s["name"] for s, r in zip(specs, regions) if r.min() == 1]):
             it = "it" if len(whole) == 1 else "them"
             warnings.warn(f"the labels do not locate {', '.join(map(repr, whole))} in the images: no "
                           f"region where the images with and without {it} differ significantly (too few "
                           f"images, or too few of either value), so edits of {it} redraw the whole image. "
                           f"More labelled images locate {it}.", UserWarning, stacklevel=2)
-        if regions is not None and regions.mean(axis=(1, 2)).min() > CONTEXT_MAX_AREA:
+        if fader and regions is not None and regions.mean(axis=(1, 2)).min() > CONTEXT_MAX_AREA:
             width, regions = 0, None  # nothing for the context path to see: see CONTEXT_MAX_AREA
         seed = self._draw_seed()
-        model = self._build_network(
-            lambda: FaderNetwork(x.shape[1], tuple(self.channels), cond.shape[1] if fader else 0, cond.shape[1],
-                                 slots, int(self.style_dim), pool, width),
-            seed, fix="Use fewer or narrower channels.")
         steps_per_epoch = -(-int(len(x) * (1 - self.validation_split)) // self.batch_size)
-        ramp = int(self.adversarial_ramp * self.max_epochs * steps_per_epoch)
-        loss_fn = _fader_loss(_groups(specs), float(self.adversarial_weight) if fader else 0.0, ramp,
-                              float(self.attribute_weight) if fader else 0.0,
-                              None if regions is None else torch.from_numpy(regions),
-                              float(self.style_weight) if fader else 0.0,
-                              float(self.judge_edits_weight) if fader else 0.0)
-        # The loss includes the two players' adversarial terms, which rise as the encoder wins:
-        # neither early stopping nor "restore the best epoch" can read it as progress, so a fader
-        # trains its whole (cosine) schedule and keeps the last weights.
-        extra = {"early_stopping": False, "restore_best_weights": False} if fader else {}
+        ramp = int(self._weight("adversarial_ramp") * self.max_epochs * steps_per_epoch)
+        if masked:
+            model = self._build_network(
+                lambda: MaskEditNetwork(x.shape[1], tuple(self.channels), cond.shape[1], cond.shape[1], slots,
+                                        int(self.style_dim), pool, self._weight("adversarial_weight") > 0),
+                seed, fix="Use fewer or narrower channels.")
+            loss_fn = _mask_loss(_groups(specs), torch.from_numpy(regions), self._weight("attribute_weight"),
+                                 float(self.cycle_weight), float(self.mask_weight), self._weight("adversarial_weight"),
+                                 self._weight("judge_edits_weight"), float(self.style_weight), ramp)
+        else:
+            model = self._build_network(
+                lambda: FaderNetwork(x.shape[1], tuple(self.channels), cond.shape[1] if fader else 0, cond.shape[1],
+                                     slots, int(self.style_dim), pool, width),
+                seed, fix="Use fewer or narrower channels.")
+            loss_fn = _fader_loss(_groups(specs), self._weight("adversarial_weight") if fader else 0.0, ramp,
+                                  self._weight("attribute_weight") if fader else 0.0,
+                                  None if regions is None else torch.from_numpy(regions),
+                                  float(self.style_weight) if fader else 0.0,
+                                  self._weight("judge_edits_weight") if fader else 0.0)
+        # The loss includes adversarial terms, which rise as the other player wins, and random
+        # edits: neither early stopping nor "restore the best epoch" can read it as progress, so
+        # a fader or a mask editor trains its whole (cosine) schedule and keeps the last weights.
+        extra = {"early_stopping": False, "restore_best_weights": False} if fader or masked else {}
+        if masked:
+            extra.update(MASK_TRAINING)
         self._fit_network(model, loss_fn, (torch.from_numpy(x), torch.from_numpy(cond)), seed, resume=resume,
                           desc=f"{type(self).__name__}({self.method})", **extra)
         self.attributes_ = specs
@@ -661,7 +816,7 @@ class AttributeEditor(AekitEstimator):
             self.regions_ = regions
         elif hasattr(self, "regions_"):
             del self.regions_  # left from an earlier fit with the context path
-        if not fader:
+        if self.method == "vector":
             self.attribute_vectors_ = self._class_means(x, table)
         elif model.style_slots:
             self.style_means_ = self._style_means(x, table)
@@ -821,10 +976,14 @@ class AttributeEditor(AekitEstimator):
         check_is_fitted(self)
         if mode not in ("auto", "residual", "mask", "decode"):
             raise ValueError(f"mode must be 'auto', 'residual', 'mask' or 'decode', got {mode!r}.")
+        if self.method == "mask" and mode != "auto":
+            raise ValueError(f"mode={mode!r} chooses how a fader's or a vector editor's output is blended with "
+                             "the input; an editor with method='mask' composes every edit with the mask it "
+                             "predicts: leave mode='auto'.")
         x, shape = _as_images(images)
         n = len(x)
         model = self.model_
-        styled = self.method == "fader" and bool(model.style_slots)
+        styled = self.method in ("fader", "mask") and bool(model.style_slots)
         # one pass of the classifier gives both the current attributes and the style codes
         scores = self._scores(x) if styled else None
         current = self._known_current(x, source_attributes, scores)
@@ -872,13 +1031,21 @@ class AttributeEditor(AekitEstimator):
         for a in range(0, n, batch_size):
             rows = slice(a, a + batch_size)
             xb = torch.from_numpy(x[rows]).to(device)
-            z = model.encode(xb)
             size = xb.shape[-2:]
             target_b = {k: v[rows] for k, v in target.items()}
             current_b = {k: v[rows] for k, v in current.items()}
             c_new = torch.from_numpy(_condition(self.attributes_, target_b, len(xb))).to(device)
             c_cur = torch.from_numpy(_condition(self.attributes_, current_b, len(xb))).to(device)
             changed = _changed(groups, c_cur, c_new)
+            if self.method == "mask":
+                # the U-Net may redraw the regions of the attributes an image changes (or
+                # restyles); its mask says where inside them it does
+                hidden = changed | redraw_all | torch.from_numpy(restyled_rows[rows]).to(device)
+                style_new = None if new_styles is None else torch.from_numpy(new_styles[rows]).to(device)
+                new, _ = model.edit(xb, model.condition(c_cur, c_new, style_new), _region_mask(regions, hidden))
+                out[rows] = new.float().cpu().numpy()
+                continue
+            z = model.encode(xb)
             if self.method == "fader":
                 style = None if styles is None else torch.from_numpy(styles[rows]).to(device)
                 style_new = None if new_styles is None else torch.from_numpy(new_styles[rows]).to(device)
@@ -909,8 +1076,8 @@ class AttributeEditor(AekitEstimator):
         """The style codes of an edit guided by ``reference`` images, and the attributes they
         restyle (the binary ones the caller sets above 0)."""
         if styles is None:
-            raise ValueError("reference= needs style codes: an editor fitted with method='fader' and "
-                             "style_dim > 0.")
+            raise ValueError("reference= needs style codes: an editor fitted with method='fader' or 'mask' "
+                             "and style_dim > 0.")
         ref, ref_shape = _as_images(reference, "reference")
         if tuple(ref_shape) != tuple(shape):
             raise ValueError(f"reference images have shape {tuple(ref_shape)}, the images {tuple(shape)}; "
@@ -973,15 +1140,22 @@ class AttributeEditor(AekitEstimator):
         With the context path (``context_channels > 0``) the decoder redraws every attribute's
         region, from the latent and the attributes, and the pixels outside all regions are the
         input's: the output shows how well the editor draws what an edit of any attribute
-        redraws (an edit redraws only the regions of the attributes it changes).
+        redraws (an edit redraws only the regions of the attributes it changes). With
+        ``method="mask"`` the U-Net, told to change nothing, may redraw every attribute's region:
+        the output shows what it draws there when it should keep the image as it is.
         """
-        return self._edit(images, None, None, None, "decode", 128, {}, redraw_all=True)
+        mode = "auto" if self.method == "mask" else "decode"
+        return self._edit(images, None, None, None, mode, 128, {}, redraw_all=True)
 
     @torch.no_grad()
     def interpolate(self, a, b, steps: int = 8) -> np.ndarray:
         """``steps`` images morphing from image ``a`` to image ``b`` (each ``(H, W)`` or
         ``(H, W, C)``) along the straight line between their latents and attribute values."""
         check_is_fitted(self)
+        if self.method == "mask":
+            raise ValueError("interpolate morphs along the straight line between two latents; an editor with "
+                             "method='mask' edits each image in place and has no latent to morph. Use "
+                             "method='fader'.")
         if int(steps) < 2:
             raise ValueError(f"steps must be >= 2, got {steps}.")
         x, shape = _as_images(np.stack([np.asarray(a), np.asarray(b)]), "a and b")
@@ -1026,7 +1200,7 @@ class AttributeEditor(AekitEstimator):
     @classmethod
     def _saved_network_spec(cls, params, state):
         # files written before the network registry hold the bare FaderNetwork config
-        return _network_of(state["network"], "FaderNetwork")
+        return _network_of(state["network"], "MaskEditNetwork" if params.get("method") == "mask" else "FaderNetwork")
 
     def _set_saved_state(self, state, tensors):
         self.attributes_ = state["attributes_"]
@@ -1041,9 +1215,10 @@ class AttributeEditor(AekitEstimator):
         elif self.model_.style_slots:
             self.style_means_ = {s["name"]: tensors[f"style_means.{s['name']}"].numpy()
                                  for s in self.attributes_ if s["kind"] == "binary"}
-        if self.model_.context is not None:
+        if self.method == "mask" or self.model_.context is not None:
             if "regions" not in tensors:
-                raise ValueError("the model file has a context path but no attribute regions ('regions')")
+                raise ValueError("the model file's editor redraws attribute regions, but the file has no attribute "
+                                 "regions ('regions')")
             self.regions_ = tensors["regions"].float().numpy()
 
 

@@ -25,6 +25,11 @@ Front end (:mod:`aekit.blocks.frontend`):
 - :class:`PCAFrontEnd`: a dense autoencoder that works in a frozen PCA basis of its input
   (:func:`fit_pca_basis`, :func:`choose_n_basis`), starts as PCA and trains only upwards from it.
 
+Editor (:mod:`aekit.blocks.mask_edit`):
+
+- :class:`MaskEditNetwork`: a full-resolution U-Net editor that predicts where to draw (a soft
+  mask), with an attribute classifier and a patch discriminator (``AttributeEditor(method="mask")``).
+
 The tools' own networks live beside them in this package and are registered the same way.
 """
 
@@ -46,6 +51,7 @@ from .layers import (
     make_activation,
     pad_to_multiple,
 )
+from .mask_edit import MaskEditNetwork
 from .registry import (
     build,
     check_spec_against_weights,
@@ -69,6 +75,7 @@ __all__ = [
     "ImageEncoder",
     "EmbeddingNet",
     "FaderNetwork",
+    "MaskEditNetwork",
     "PCAFrontEnd",
     "ScaledAutoencoder",
     "TextAENet",

@@ -56,8 +56,10 @@ def _read_attributes(path, names, image_column):
 @opt.model_output()
 @click.option("--image-column", default="image", show_default=True,
               help="CSV column naming each image file (relative to the IMAGES folder).")
-@click.option("--method", default="fader", show_default=True, type=click.Choice(["fader", "vector"]),
-              help="fader: attribute-conditioned decoder + latent discriminator; vector: latent arithmetic.")
+@click.option("--method", default="fader", show_default=True, type=click.Choice(["fader", "mask", "vector"]),
+              help="fader: attribute-conditioned decoder + latent discriminator; mask: a full-resolution "
+                   "U-Net that redraws only where its mask says (sharp; slower to train); vector: latent "
+                   "arithmetic.")
 @opt.training(epochs_help="Epochs (default: the model's).")
 @opt.overwrite("Replace the model in OUTPUT if there is one.")
 @opt.quiet()

@@ -1,4 +1,5 @@
-"""Calibrate the shipped face editor's removal thresholds (``blend_thresholds_``) on validation faces.
+"""Calibrate a face editor's removal thresholds (``blend_thresholds_``) on validation faces
+(``method="fader"``; an editor with ``method="mask"``, the shipped one, has none to calibrate).
 
     python scripts/calibrate_face_editor.py            # about 5 minutes; rewrites the shipped model's config
     python scripts/calibrate_face_editor.py --dry-run  # print the choice, write nothing
@@ -61,6 +62,10 @@ def main() -> None:
     editor = load(args.model)
     if not isinstance(editor, AttributeEditor):
         raise SystemExit(f"{args.model} holds a {type(editor).__name__}, not an AttributeEditor")
+    if editor.method == "mask":
+        print(f"{args.model} holds an editor with method='mask': it composes each edit with the mask it "
+              "predicts and has no removal thresholds to calibrate; nothing written.")
+        return
     judge_faces = make_faces(6000, random_state=JUDGE_SEED)
     classify = fit_classifier(judge_faces.images, attribute_labels(judge_faces), [2] * len(ATTRIBUTES), 8, JUDGE_SEED + 1)
     val = make_faces(args.validation_faces, random_state=VALIDATION_SEED)

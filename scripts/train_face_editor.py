@@ -1,7 +1,12 @@
 """Train the face editor that ships with aekit (``aekit.AttributeEditor.pretrained("faces")``).
 
-    python scripts/train_face_editor.py                 # the shipped schedule (80 minutes on 2 cores with bf16)
+    python scripts/train_face_editor.py                 # the shipped schedule (see training.json for its time)
     python scripts/train_face_editor.py --faces 400 --epochs 1 --out /tmp/editor   # a smoke run
+
+The shipped editor is ``AttributeEditor(method="mask")`` with its defaults: a full-resolution
+U-Net that redraws only where the mask it predicts says, inside the regions of the attributes an
+edit changes (chosen over the Fader recipe, ``--method fader``, on validation faces: see
+``docs/guide/translate.md``).
 
 The faces are rendered by ``aekit.datasets.make_faces`` with ``random_state=2026``: other people
 than the benchmark's and the demo's (``random_state`` 0 to 4), so every figure they report is on
@@ -36,7 +41,8 @@ FACES_SEED = 2026
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--faces", type=int, default=20_000, help="training faces")
-    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--method", choices=["mask", "fader"], default="mask")
     ap.add_argument("--out", type=Path, default=PRETRAINED_EDITORS["faces"])
     ap.add_argument("--checkpoint", type=Path, default=HERE / "checkpoints" / "face_editor.ckpt")
     ap.add_argument("--seed", type=int, default=0)
@@ -44,7 +50,8 @@ def main() -> None:
 
     faces = make_faces(args.faces, size=64, random_state=FACES_SEED)
     args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    editor = AttributeEditor(max_epochs=args.epochs, random_state=args.seed, verbose=2, checkpoint=str(args.checkpoint))
+    editor = AttributeEditor(method=args.method, max_epochs=args.epochs, random_state=args.seed, verbose=2,
+                             checkpoint=str(args.checkpoint))
     resume = args.checkpoint.is_file()
     t0 = time.perf_counter()
     editor.fit(faces.images, faces.attributes, resume=resume)

@@ -10,6 +10,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import train_denoiser  # noqa: E402
+import train_face_editor  # noqa: E402
 import training_photos  # noqa: E402
 
 
@@ -69,3 +70,22 @@ def test_every_training_photo_names_its_licence_and_the_test_photos_stay_out():
     assert set(training_photos.VALIDATION) <= names
     assert not (set(training_photos.BUNDLED) | names) & set(DENOISING_TEST_IMAGES)
     assert training_photos.reduction_factor(1600, 1200) == 2 and training_photos.reduction_factor(6000, 4000) == 4
+
+
+def test_the_face_editor_script_records_its_run_and_resumes(tmp_path, monkeypatch):
+    import json
+
+    from aekit import AttributeEditor, load
+
+    out, ckpt = tmp_path / "editor", tmp_path / "editor.ckpt"
+    argv = ["train_face_editor.py", "--faces", "160", "--epochs", "1", "--out", str(out), "--checkpoint", str(ckpt)]
+    monkeypatch.setattr(sys, "argv", argv)
+    train_face_editor.main()
+    info = json.loads((out / "training.json").read_text())
+    assert info["params"]["method"] == "mask" and info["data"]["n"] == 160 and not info["resumed"]
+    editor = load(out)
+    assert isinstance(editor, AttributeEditor) and editor.n_iter_ == 1
+    assert ckpt.is_file()
+    train_face_editor.main()  # the same command again continues from the checkpoint: nothing left to do
+    again = json.loads((out / "training.json").read_text())
+    assert again["resumed"] and again["history"] == info["history"]

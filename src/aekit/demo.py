@@ -304,6 +304,15 @@ def denoise_section(report: Report, quick: bool = False, verbose: int = 1) -> di
     return {"denoise": rows, "denoise_mnist": mnist}
 
 
+# what the shipped face editor is, by its method, in the report's words
+_EDITOR_DESIGNS = {
+    "mask": "a full-resolution U-Net that draws each edit and a mask of where to use it, inside the regions of "
+            "the attributes it changes, so every other pixel is the input's",
+    "fader": "Fader Networks, a decoder told the attributes and a latent discriminator that keeps them out of "
+             "the latent",
+}
+
+
 def translate_section(report: Report, quick: bool = False, verbose: int = 1) -> dict:
     """Attribute editing on procedural faces with the shipped editor (nothing is trained), each
     edit scored against its ground-truth render; the same for edits guided by a reference face."""
@@ -358,8 +367,8 @@ def translate_section(report: Report, quick: bool = False, verbose: int = 1) -> 
     s = report.section("Translate: attribute editing on faces")
     data = trained.get("data", {})
     s.text(
-        f"The face editor that ships with aekit (AttributeEditor.pretrained(\"faces\"): Fader Networks, a "
-        f"decoder told the attributes and a latent discriminator that keeps them out of the latent), "
+        f"The face editor that ships with aekit (AttributeEditor.pretrained(\"faces\"): "
+        f"{_EDITOR_DESIGNS.get(editor.method, editor.method)}), "
         f"trained by scripts/train_face_editor.py on {data.get('n', 0):,} procedural faces of other people, "
         f"from their attributes, never from pairs; nothing is trained here. {len(test):,} test faces, each "
         f"edit scored against the same face rendered with the new attribute ({seconds:.0f} s in all). "

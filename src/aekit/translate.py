@@ -378,6 +378,28 @@ def _style_loss(model: FaderNetwork, seen: torch.Tensor, wanted: torch.Tensor, t
     return (gap * on).sum() / on.sum().clamp_min(1)
 
 
+def _judge_terms(model, edited, seen_all, c, target, wanted_style, groups, judge_edits_weight: float,
+                 style_weight: float, ramp: float, extras: dict) -> torch.Tensor:
+    """The two optional terms both editors add after their attribute loss (``seen_all``: the frozen
+    classifier's output on the edit; ``extras`` gains ``style_gap``)."""
+    total = edited.new_zeros((), dtype=torch.float32)
+    if judge_edits_weight > 0:
+        # The judge also learns to read each edit as the image it was before the edit, so an edit
+        # passes only by drawing what the judge sees on real images, not a pattern it has never
+        # been shown (the edit is detached: this term trains the judge only).
+        before = model.classifier(_noisy(model.judge_input(edited.detach())))[:, :model.n_logits]
+        total = total + judge_edits_weight * ramp * _attribute_loss(before, c, groups)
+    if style_weight > 0 and model.style_slots:
+        # The attribute loss asks for glasses, not *these* glasses: without this term the decoder
+        # drew every face the same pair whatever style code it was given, so a reference face's
+        # look did not carry over. Read back, the edit's style code must be the one it was given
+        # (the classifier frozen, the wanted codes detached).
+        style_gap = _style_loss(model, seen_all, wanted_style, target)
+        total = total + style_weight * ramp * style_gap
+        extras["style_gap"] = style_gap.detach()
+    return total
+
+
 def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_weight: float = 0.0,
                 regions: torch.Tensor | None = None, style_weight: float = 0.0, judge_edits_weight: float = 0.0):
     def loss_fn(model: FaderNetwork, batch):
@@ -437,20 +459,8 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
             seen = seen_all[:, :model.n_logits]
             total = total + attribute_weight * ramp * _attribute_loss(seen, target, groups)
             extras["edit_accuracy"] = _attribute_accuracy(seen.detach(), target, groups)
-            if judge_edits_weight > 0:
-                # The judge also learns to read each edit as the image it was before the edit, so
-                # an edit passes only by drawing what the judge sees on real faces, not a pattern
-                # it has never been shown (the edit is detached: this term trains the judge only).
-                before = model.classifier(_noisy(model.judge_input(edited.detach())))[:, :model.n_logits]
-                total = total + judge_edits_weight * ramp * _attribute_loss(before, c, groups)
-            if style_weight > 0 and model.style_slots:
-                # The attribute loss asks for glasses, not *these* glasses: without this term the
-                # decoder drew every face the same pair whatever style code it was given, so a
-                # reference face's look did not carry over. Read back, the edit's style code must
-                # be the one it was given (the classifier frozen, the wanted codes detached).
-                style_gap = _style_loss(model, seen_all, style[order].detach(), target)
-                total = total + style_weight * ramp * style_gap
-                extras["style_gap"] = style_gap.detach()
+            total = total + _judge_terms(model, edited, seen_all, c, target, style[order].detach(), groups,
+                                         judge_edits_weight, style_weight, ramp, extras)
         if model.training:
             model.step += 1
         return total, extras
@@ -542,14 +552,8 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
                       + model.discriminator(edited.detach()).float().square().mean()) / 2
             total = total + adversarial_weight * ramp * (fake - 1).square().mean() + d_loss
             extras["discriminator_loss"] = d_loss.detach()
-        if judge_edits_weight > 0:
-            # see judge_edits_weight: an edit passes only by drawing what real images show
-            before = model.classifier(_noisy(model.judge_input(edited.detach())))[:, :model.n_logits]
-            total = total + judge_edits_weight * ramp * _attribute_loss(before, c, groups)
-        if style_weight > 0 and model.style_slots:
-            style_gap = _style_loss(model, seen_all, new_style, target)
-            total = total + style_weight * ramp * style_gap
-            extras["style_gap"] = style_gap.detach()
+        total = total + _judge_terms(model, edited, seen_all, c, target, new_style, groups, judge_edits_weight,
+                                     style_weight, ramp, extras)
         if model.training:
             model.step += 1
         return total, extras

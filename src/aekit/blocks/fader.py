@@ -57,8 +57,25 @@ class ContextEncoder(nn.Module):
         return out
 
 
+class JudgedMixin:
+    """The image attribute classifier's two calls, shared by the editors' networks: they hold a
+    ``classifier`` and a ``judge_pool`` entry in their ``config``."""
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
+        return self.classifier(self.judge_input(x))
+
+    def judge_input(self, x: torch.Tensor) -> torch.Tensor:
+        """The classifier's view of an image: averaged over ``judge_pool`` x ``judge_pool`` blocks."""
+        k = self.config["judge_pool"]
+        if k > 1:
+            x, _ = pad_to_multiple(x, k)
+            x = F.avg_pool2d(x, k)
+        return x
+
+
 @register_network
-class FaderNetwork(nn.Module):
+class FaderNetwork(JudgedMixin, nn.Module):
     """Encoder, attribute-conditioned decoder, latent discriminator and image attribute classifier.
 
     With ``condition_dim=0`` the decoder ignores attributes: a plain autoencoder of the same
@@ -141,18 +158,6 @@ class FaderNetwork(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         x, _ = pad_to_multiple(x, self.factor)
         return self.encoder(x)
-
-    def classify(self, x: torch.Tensor) -> torch.Tensor:
-        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
-        return self.classifier(self.judge_input(x))
-
-    def judge_input(self, x: torch.Tensor) -> torch.Tensor:
-        """The classifier's view of an image: averaged over ``judge_pool`` x ``judge_pool`` blocks."""
-        k = self.config["judge_pool"]
-        if k > 1:
-            x, _ = pad_to_multiple(x, k)
-            x = F.avg_pool2d(x, k)
-        return x
 
     def condition(self, c: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         """What the decoder sees: the attribute values, then each binary attribute's style code

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .fader import JudgedMixin
 from .layers import ConvClassifier, pad_to_multiple
 from .registry import register_network
 
@@ -34,7 +35,7 @@ def _patch_discriminator(in_channels: int) -> nn.Sequential:
 
 
 @register_network
-class MaskEditNetwork(nn.Module):
+class MaskEditNetwork(JudgedMixin, nn.Module):
     """U-Net editor with a predicted mask, image attribute classifier and patch discriminator.
 
     The U-Net's encoder has a full-resolution stage of ``channels[0]`` features, then one strided
@@ -95,18 +96,6 @@ class MaskEditNetwork(nn.Module):
         self.discriminator = _patch_discriminator(in_channels) if patch_discriminator else None
         # counts training steps (saved with the weights, so a resumed run keeps its ramp)
         self.register_buffer("step", torch.zeros((), dtype=torch.int64))
-
-    def classify(self, x: torch.Tensor) -> torch.Tensor:
-        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
-        return self.classifier(self.judge_input(x))
-
-    def judge_input(self, x: torch.Tensor) -> torch.Tensor:
-        """The classifier's view of an image: averaged over ``judge_pool`` x ``judge_pool`` blocks."""
-        k = self.config["judge_pool"]
-        if k > 1:
-            x, _ = pad_to_multiple(x, k)
-            x = F.avg_pool2d(x, k)
-        return x
 
     def condition(self, current: torch.Tensor, target: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         """What the U-Net sees of an edit from attributes ``current`` to ``target``: their

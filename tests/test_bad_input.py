@@ -142,7 +142,7 @@ API_CASES = [
     ("editor-float-0-255", lambda f, d: aekit.AttributeEditor(**FAST).fit(np.full((2, 16, 16), 200.0), {"a": [0, 1]}),
      ValueError, r"range over \[200, 200\]", r"Divide by 255"),
     ("editor-bad-method", lambda f, d: aekit.AttributeEditor(method="fadr", **FAST).fit(np.zeros((2, 16, 16)), {"a": [0, 1]}),
-     ValueError, r"method must be 'fader' or 'vector'", r"got 'fadr'"),
+     ValueError, r"method must be one of 'fader', 'mask', 'vector'", r"got 'fadr'"),
     ("editor-bad-style-dim", lambda f, d: aekit.AttributeEditor(style_dim=-1, **FAST).fit(np.zeros((2, 16, 16)), {"a": [0, 1]}),
      ValueError, r"style_dim must be an integer in \[0, 256\]", r"got -1"),
     ("editor-one-stage", lambda f, d: aekit.AttributeEditor(channels=(8,), **FAST).fit(np.zeros((2, 16, 16)), {"a": [0, 1]}),

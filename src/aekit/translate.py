@@ -675,6 +675,10 @@ class AttributeEditor(AekitEstimator):
     (4, 32, 32, 3)
     >>> sorted(editor.predict_attributes(faces.images[:4]))
     ['beard', 'blond', 'glasses', 'smiling']
+    >>> masked = AttributeEditor(method="mask", channels=(8, 16, 16), max_epochs=1, random_state=0)
+    >>> masked = masked.fit(faces.images, faces.attributes)
+    >>> bool((masked.edit(faces.images[:4]) == faces.images[:4]).all())  # nothing asked, nothing changed
+    True
     """
 
     _parameter_constraints = {

@@ -1,4 +1,6 @@
-"""A trial of another editor design, kept so its negative result can be rerun: a full-resolution
+"""The trial that led to ``AttributeEditor(method="mask")`` (the shipped face editor's design, built
+in ``aekit.blocks.MaskEditNetwork`` and ``aekit.translate._mask_loss``), kept as it ran so its
+results can be rerun (it has its own copy of the network and no self-reconstruction): a full-resolution
 U-Net that predicts a soft mask and composes ``mask * drawn + (1 - mask) * input`` (SaGAN, ECCV
 2018; GANimation's mask prior), conditioned on the attribute *difference* (STGAN, CVPR 2019).
 

@@ -78,7 +78,7 @@ def mnist_runs(args) -> list[dict]:
         editor.fit(X[idx], {"digit": y[idx]})
         fit_seconds = round(time.perf_counter() - t, 1)
         scores, _ = score_digit_edits(editor, originals, labels, classify)
-        run = {"config": cfg, "fit_seconds": fit_seconds, "context_path": editor.model_.context is not None,
+        run = {"config": cfg, "fit_seconds": fit_seconds, "context_path": getattr(editor.model_, "context", None) is not None,
                **scores,
                "reconstruction_mse": float(np.mean((editor.reconstruct(originals) - originals) ** 2))}
         print(json.dumps(run), flush=True)

@@ -112,6 +112,16 @@ def test_attributes_may_be_a_dataframe(faces):
     assert [a["name"] for a in ed.attributes_] == ["glasses", "beard", "blond", "smiling"]
 
 
+def _gradients(loss_fn, model, x, c):
+    """Each weight's gradient of one step of ``loss_fn``, and the step's extras (the random edits
+    and the noise seeded the same every call)."""
+    model.zero_grad()
+    torch.manual_seed(1)
+    loss, extras = loss_fn(model, (x, c))
+    loss.backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+
+
 # -- the mask editor (method="mask") ----------------------------------------------------------------
 
 
@@ -135,11 +145,7 @@ def _mask_gradients(model, x, c, groups, regions, **weights):
     """Each weight's gradient of one step of the mask objective (same noise and edits every call)."""
     settings = dict(attribute_weight=1.0, cycle_weight=10.0, mask_weight=0.05, adversarial_weight=1.0,
                     judge_edits_weight=0.0, style_weight=0.0, ramp_steps=0)
-    model.zero_grad()
-    torch.manual_seed(1)
-    loss, extras = _mask_loss(groups, regions, **{**settings, **weights})(model, (x, c))
-    loss.backward()
-    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+    return _gradients(_mask_loss(groups, regions, **{**settings, **weights}), model, x, c)
 
 
 def test_each_mask_loss_term_moves_only_its_own_players_weights():
@@ -210,12 +216,8 @@ def test_the_mask_editor_redraws_digits_as_other_digits(digits):
 def _loss_gradients(model, x, c, groups, **loss_settings):
     """Each weight's gradient of one step of the fader objective, and the step's extras; the same
     noise and the same edit partners every call."""
-    model.zero_grad()
-    torch.manual_seed(1)
-    loss, extras = _fader_loss(groups, loss_settings.pop("adversarial_weight", 0.0), ramp_steps=0,
-                               **loss_settings)(model, (x, c))
-    loss.backward()
-    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}, extras
+    return _gradients(_fader_loss(groups, loss_settings.pop("adversarial_weight", 0.0), ramp_steps=0,
+                                  **loss_settings), model, x, c)
 
 
 @pytest.mark.parametrize("style_dim", [0, 4])

@@ -378,6 +378,19 @@ def _style_loss(model: FaderNetwork, seen: torch.Tensor, wanted: torch.Tensor, t
     return (gap * on).sum() / on.sum().clamp_min(1)
 
 
+def _classifier_loss(model, x: torch.Tensor, c: torch.Tensor, groups) -> tuple[torch.Tensor, torch.Tensor]:
+    """The built-in classifier's loss on the true attributes, and the style codes it reads.
+
+    It learns from clean and noisy images: it must read clean ones (to tell edit() an image's
+    attributes) and noisy ones (it judges edits through noise)."""
+    judged = model.judge_input(x)
+    scores = model.classifier(torch.cat([judged, _noisy(judged)]))
+    clean, noisy = scores[:len(x)], scores[len(x):]
+    loss = (_attribute_loss(clean[:, :model.n_logits], c, groups)
+            + _attribute_loss(noisy[:, :model.n_logits], c, groups)) / 2
+    return loss, clean[:, model.n_logits:]
+
+
 def _judge_terms(model, edited, seen_all, c, target, wanted_style, groups, judge_edits_weight: float,
                  style_weight: float, ramp: float, extras: dict) -> torch.Tensor:
     """The two optional terms both editors add after their attribute loss (``seen_all``: the frozen
@@ -405,12 +418,7 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
     def loss_fn(model: FaderNetwork, batch):
         x, c = batch
         z = model.encode(x)
-        # the classifier learns from clean and noisy images: it must read clean ones (to tell
-        # edit() an image's attributes) and noisy ones (it judges edits through noise)
-        judged = model.judge_input(x)
-        scores = model.classifier(torch.cat([judged, _noisy(judged)]))
-        scores, noisy_scores = scores[:len(x)], scores[len(x):]
-        logits, style = scores[:, :model.n_logits], scores[:, model.n_logits:]
+        clf_loss, style = _classifier_loss(model, x, c, groups)
         if regions is None:
             recon = model.decode(z, model.condition(c, style), x.shape[-2:])
             rec_loss = F.mse_loss(recon.float(), x)
@@ -431,8 +439,6 @@ def _fader_loss(groups, adversarial_weight: float, ramp_steps: int, attribute_we
         # latent; the encoder is scored by a detached copy of the discriminator.
         disc_logits = model.discriminator(z.detach())
         disc_loss = _attribute_loss(disc_logits, c, groups)
-        clf_loss = (_attribute_loss(logits, c, groups)
-                    + _attribute_loss(noisy_scores[:, :model.n_logits], c, groups)) / 2
         extras = {"reconstruction": rec_loss.detach(), "discriminator_accuracy":
                   _attribute_accuracy(disc_logits.detach(), c, groups)}
         total = rec_loss + disc_loss + clf_loss
@@ -516,12 +522,7 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
     def loss_fn(model, batch):
         x, c = batch
         n = len(x)
-        judged = model.judge_input(x)
-        scores = model.classifier(torch.cat([judged, _noisy(judged)]))
-        scores, noisy_scores = scores[:n], scores[n:]
-        logits, style = scores[:, :model.n_logits], scores[:, model.n_logits:]
-        clf_loss = (_attribute_loss(logits, c, groups)
-                    + _attribute_loss(noisy_scores[:, :model.n_logits], c, groups)) / 2
+        clf_loss, style = _classifier_loss(model, x, c, groups)
         # An eighth of the images change nothing: the U-Net must then give back the input even
         # where it may redraw every attribute's region (what reconstruct() shows)
         target, changed = _random_edits(groups, c, keep_share=SELF_RECONSTRUCTION_SHARE)

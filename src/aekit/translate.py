@@ -508,6 +508,15 @@ SELF_RECONSTRUCTION_SHARE = 0.125
 #: the estimator's cosine schedule and betas of 0.9, the independent classifier read an added
 #: smile on 27% of the edits (97% with these) and added glasses on 93% (99%).
 MASK_TRAINING = {"betas": (0.5, 0.999), "lr_schedule": "onecycle", "warmup": 0.1}
+#: Whether the cycle's gradient reaches the style codes the classifier reads. A code nothing
+#: trains is a random projection of the judge's features, and the U-Net learnt to draw every face
+#: the same glasses whatever code it was given. Editing back an edit that removed the glasses must
+#: redraw *these* glasses, and only the code (read from the input) still carries them: the cycle
+#: makes the code an autoencoder's latent of the attribute's look.
+CYCLE_TRAINS_STYLE = True
+CYCLE_DETACH = False
+CYCLE_NOISE = 0.0
+STYLE_NO_DROPOUT = False
 
 
 def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_weight: float, mask_weight: float,
@@ -536,7 +545,14 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
             new_style = torch.where(kept, own, own[torch.randperm(n, device=c.device)])
         region = _region_mask(regions.to(x.device), changed | same[:, None])
         edited, mask = model.edit(x, model.condition(c, target, new_style), region)
-        back, mask_back = model.edit(edited, model.condition(target, c, own), region)
+        changed_pixels = edited.detach() if CYCLE_DETACH else edited
+        if CYCLE_NOISE > 0:
+            changed_pixels = changed_pixels + CYCLE_NOISE * torch.randn_like(changed_pixels) * region.to(edited.dtype)
+        code = style
+        if STYLE_NO_DROPOUT:
+            head = model.classifier.head
+            code = head[3](head[1](head[0](model.classifier.features(model.judge_input(x)))))[:, model.n_logits:]
+        back, mask_back = model.edit(changed_pixels, model.condition(target, c, code if CYCLE_TRAINS_STYLE else own), region)
         cycle = (back.float() - x).abs().mean()
         kept_as_is = (edited.float() - x).abs()[same].mean() if bool(same.any()) else cycle.new_zeros(())
         seen_all = _frozen_call(model.classifier, _noisy(model.judge_input(edited)))
@@ -838,7 +854,13 @@ class AttributeEditor(AekitEstimator):
         for k, s in enumerate(binary):
             has = np.asarray(table[s["name"]]).astype(np.float32) > 0.5
             block = styles[:, k * self.model_.style_dim:(k + 1) * self.model_.style_dim]
-            means[s["name"]] = (block[has] if has.any() else block).mean(axis=0).astype(np.float32)
+            block = block[has] if has.any() else block
+            mean = block.mean(axis=0)
+            if self.method == "mask":
+                # a mask editor's codes are trained (CYCLE_TRAINS_STYLE): their mean need not be a
+                # look any face has, so an added attribute takes the real code nearest to it
+                mean = block[np.argmin(np.square(block - mean).sum(axis=1))]
+            means[s["name"]] = mean.astype(np.float32)
         return means
 
     def _class_means(self, x: np.ndarray, table) -> dict[str, np.ndarray]:

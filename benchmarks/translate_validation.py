@@ -29,6 +29,10 @@ was chosen with ``--set-module``, at 8,000 faces x 6 epochs (each about 11 minut
     ... --set-module 'MASK_TRAINING={}' --name translate_validation_mask_adam09_cosine
     ... --set-module SELF_RECONSTRUCTION_SHARE=0 --name translate_validation_mask_no_self_reconstruction
 
+and what its cycle trains (``CYCLE_TRAINS_STYLE``, ``CYCLE_DETACH``, ``STYLE_NO_DROPOUT``; off in the recipe)
+with the same command and, for instance, ``--set-module CYCLE_TRAINS_STYLE=true --set-module CYCLE_DETACH=true
+--set-module STYLE_NO_DROPOUT=true`` (``translate_validation_mask_cycle_detached_codes_no_dropout``).
+
 Reference-guided additions (glasses, beard, blond) are scored too, for editors with style codes, as
 ``benchmarks/translate.py`` scores them (references: ``make_faces(random_state=34)``).
 

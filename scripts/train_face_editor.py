@@ -32,10 +32,15 @@ import torch
 from aekit import AttributeEditor
 from aekit.datasets import make_faces
 from aekit.hardware import describe_machine
+import aekit.translate as aekit_translate
 from aekit.translate import PRETRAINED_EDITORS
 
 HERE = Path(__file__).resolve().parent
 FACES_SEED = 2026
+# The module constants a fit reads beside the estimator's parameters (the judge's noise, the mask
+# editor's optimizer and schedule, what its cycle trains), recorded so the schedule can be rerun
+RECIPE = ("JUDGE_NOISE", "MASK_TRAINING", "SELF_RECONSTRUCTION_SHARE", "CYCLE_TRAINS_STYLE", "CYCLE_DETACH",
+          "STYLE_NO_DROPOUT")
 
 
 def main() -> None:
@@ -62,6 +67,7 @@ def main() -> None:
         "script": "scripts/train_face_editor.py",
         "data": {"generator": "aekit.datasets.make_faces", "n": args.faces, "size": 64, "random_state": FACES_SEED},
         "params": {k: v for k, v in editor.get_params().items() if k not in ("checkpoint", "verbose")},
+        "recipe": {name: getattr(aekit_translate, name) for name in RECIPE},
         "seconds_this_run": round(seconds, 1), "resumed": resume,
         "machine": describe_machine(), "torch_threads": torch.get_num_threads(),
         "history": editor.history_.history,

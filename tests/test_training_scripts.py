@@ -83,6 +83,7 @@ def test_the_face_editor_script_records_its_run_and_resumes(tmp_path, monkeypatc
     train_face_editor.main()
     info = json.loads((out / "training.json").read_text())
     assert info["params"]["method"] == "mask" and info["data"]["n"] == 160 and not info["resumed"]
+    assert info["recipe"]["MASK_TRAINING"]["lr_schedule"] == "onecycle"  # the module's settings too
     editor = load(out)
     assert isinstance(editor, AttributeEditor) and editor.n_iter_ == 1
     assert ckpt.is_file()

@@ -168,6 +168,30 @@ def test_each_mask_loss_term_moves_only_its_own_players_weights():
     assert not torch.allclose(plain["classifier.features.0.weight"], judged["classifier.features.0.weight"], atol=1e-6)
 
 
+@pytest.mark.parametrize("detach", [False, True])
+def test_the_cycle_trains_the_style_codes_when_told(detach, monkeypatch):
+    """With CYCLE_TRAINS_STYLE only the cycle asks the style codes to carry a look (the input's
+    glasses, to redraw after an edit removed them): without it no loss reaches the classifier's
+    style outputs."""
+    import aekit.translate as module
+
+    monkeypatch.setattr(module, "CYCLE_TRAINS_STYLE", True)
+    monkeypatch.setattr(module, "CYCLE_DETACH", detach)
+    monkeypatch.setattr(module, "STYLE_NO_DROPOUT", detach)
+    torch.manual_seed(0)
+    model = MaskEditNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4).eval()
+    x, c = torch.rand(8, 3, 32, 32), torch.ones(8, 2)  # every image has both: the cycle gives them back
+    groups, regions = [(0, 1, "binary"), (1, 1, "binary")], torch.ones(2, 32, 32)
+    style_rows = slice(model.n_logits, None)
+    (without, _), (with_cycle, _) = (_mask_gradients(model, x, c, groups, regions, cycle_weight=w, mask_weight=0.0)
+                                     for w in (0.0, 10.0))  # (the mask of the edit back sees the codes too)
+    assert torch.count_nonzero(without["classifier.head.3.weight"][style_rows]) == 0
+    assert torch.count_nonzero(with_cycle["classifier.head.3.weight"][style_rows]) > 0
+    monkeypatch.setattr(module, "CYCLE_TRAINS_STYLE", False)  # the recipe: the cycle does not reach them
+    off, _ = _mask_gradients(model, x, c, groups, regions, cycle_weight=10.0, mask_weight=0.0)
+    assert torch.count_nonzero(off["classifier.head.3.weight"][style_rows]) == 0
+
+
 def test_the_mask_editor_learns_and_changes_only_the_changed_regions(masked, faces):
     history = masked.history_.history
     assert history["cycle"][-1] < history["cycle"][0]

@@ -59,7 +59,9 @@ prior); a patch discriminator asks edits to look real; and the judge also learns
 edit as the image it was before, so only an edit that looks like the real attribute passes, not
 a pattern the judge has never been shown (``judge_edits_weight``). Skip connections at every
 scale would carry the old attribute into the edit in a Fader decoder (AttGAN, STGAN); here they
-are what keeps the rest of the face, and the mask decides where the old pixels go.
+are what keeps the rest of the face, and the mask decides where the old pixels go. With
+:data:`CYCLE_TRAINS_STYLE` the cycle also trains its style codes: undoing a removal must redraw
+the input's own glasses from the code read from the input (tried, not yet the recipe).
 
 ``method="vector"`` is the classic baseline: a plain autoencoder of the same architecture, edited
 by latent vector arithmetic (move the latent by the mean latent with the attribute minus the mean
@@ -508,14 +510,20 @@ SELF_RECONSTRUCTION_SHARE = 0.125
 #: the estimator's cosine schedule and betas of 0.9, the independent classifier read an added
 #: smile on 27% of the edits (97% with these) and added glasses on 93% (99%).
 MASK_TRAINING = {"betas": (0.5, 0.999), "lr_schedule": "onecycle", "warmup": 0.1}
+# Three switches of what the cycle trains, tried to make the mask editor follow a reference face
+# (docs/guide/translate.md; translate_validation_mask_trained_style*.json, _cycle_*.json). Off:
+# the shipped editor was trained without them.
 #: Whether the cycle's gradient reaches the style codes the classifier reads. A code nothing
-#: trains is a random projection of the judge's features, and the U-Net learnt to draw every face
-#: the same glasses whatever code it was given. Editing back an edit that removed the glasses must
-#: redraw *these* glasses, and only the code (read from the input) still carries them: the cycle
-#: makes the code an autoencoder's latent of the attribute's look.
-CYCLE_TRAINS_STYLE = True
+#: trains is a random projection of the judge's features, and the U-Net drew every face the same
+#: glasses whatever code it was given. Undoing an edit that removed the glasses must redraw
+#: *these* glasses, and the code read from the input carries them: the cycle makes the code a small
+#: autoencoder latent of the attribute's look.
+CYCLE_TRAINS_STYLE = False
+#: Whether the edit back sees the edit detached, so that no cycle gradient reaches the first edit
+#: and a removal has no reason to leave a faint trace of the attribute for the edit back to read.
 CYCLE_DETACH = False
-CYCLE_NOISE = 0.0
+#: Whether the cycle reads the style codes without the classifier head's dropout, which otherwise
+#: hands the U-Net a different code every step for the same face.
 STYLE_NO_DROPOUT = False
 
 
@@ -546,8 +554,6 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
         region = _region_mask(regions.to(x.device), changed | same[:, None])
         edited, mask = model.edit(x, model.condition(c, target, new_style), region)
         changed_pixels = edited.detach() if CYCLE_DETACH else edited
-        if CYCLE_NOISE > 0:
-            changed_pixels = changed_pixels + CYCLE_NOISE * torch.randn_like(changed_pixels) * region.to(edited.dtype)
         code = style
         if STYLE_NO_DROPOUT:
             head = model.classifier.head
@@ -621,7 +627,9 @@ class AttributeEditor(AekitEstimator):
         Size of each binary attribute's style code (its look: the glasses' shape and colour),
         which the decoder sees beside the attribute's value and only while it is on; 0 turns style
         codes off. An edit that adds an attribute draws the mean style of the training images that
-        have it; one that keeps or weakens it keeps the image's own.
+        have it (``method="mask"`` with :data:`CYCLE_TRAINS_STYLE`: the training image's code
+        nearest that mean, since trained codes' mean need not be a look any face has); one that keeps or weakens it
+        keeps the image's own.
     style_weight : float, default 0.0
         Weight of a style reconstruction term (StarGAN v2): read back by the (frozen) built-in
         classifier, an edit that adds an attribute must show the style code it was given, so
@@ -856,9 +864,9 @@ class AttributeEditor(AekitEstimator):
             block = styles[:, k * self.model_.style_dim:(k + 1) * self.model_.style_dim]
             block = block[has] if has.any() else block
             mean = block.mean(axis=0)
-            if self.method == "mask":
-                # a mask editor's codes are trained (CYCLE_TRAINS_STYLE): their mean need not be a
-                # look any face has, so an added attribute takes the real code nearest to it
+            if self.method == "mask" and CYCLE_TRAINS_STYLE:
+                # trained codes: their mean need not be a look any face has, so an added attribute
+                # takes the real code nearest to it
                 mean = block[np.argmin(np.square(block - mean).sum(axis=1))]
             means[s["name"]] = mean.astype(np.float32)
         return means

@@ -29,10 +29,10 @@ from pathlib import Path
 
 import torch
 
+import aekit.translate as aekit_translate
 from aekit import AttributeEditor
 from aekit.datasets import make_faces
 from aekit.hardware import describe_machine
-import aekit.translate as aekit_translate
 from aekit.translate import PRETRAINED_EDITORS
 
 HERE = Path(__file__).resolve().parent

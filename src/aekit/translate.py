@@ -556,8 +556,9 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
         changed_pixels = edited.detach() if CYCLE_DETACH else edited
         code = style
         if STYLE_NO_DROPOUT:
-            head = model.classifier.head
-            code = head[3](head[1](head[0](model.classifier.features(model.judge_input(x)))))[:, model.n_logits:]
+            # the classifier's own layers, its head's dropout left out
+            head = [m for m in model.classifier.head if not isinstance(m, nn.Dropout)]
+            code = nn.Sequential(model.classifier.features, *head)(model.judge_input(x))[:, model.n_logits:]
         back, mask_back = model.edit(changed_pixels, model.condition(target, c, code if CYCLE_TRAINS_STYLE else own), region)
         cycle = (back.float() - x).abs().mean()
         kept_as_is = (edited.float() - x).abs()[same].mean() if bool(same.any()) else cycle.new_zeros(())
@@ -628,8 +629,8 @@ class AttributeEditor(AekitEstimator):
         which the decoder sees beside the attribute's value and only while it is on; 0 turns style
         codes off. An edit that adds an attribute draws the mean style of the training images that
         have it (``method="mask"`` with :data:`CYCLE_TRAINS_STYLE`: the training image's code
-        nearest that mean, since trained codes' mean need not be a look any face has); one that keeps or weakens it
-        keeps the image's own.
+        nearest that mean, since trained codes' mean need not be a look any face has); one that
+        keeps or weakens it keeps the image's own.
     style_weight : float, default 0.0
         Weight of a style reconstruction term (StarGAN v2): read back by the (frozen) built-in
         classifier, an edit that adds an attribute must show the style code it was given, so

@@ -48,7 +48,12 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
     ``condition_dim`` is the width of the attribute vector, ``n_logits`` the classifier's
     attribute logits, ``style_slots`` the condition columns of the binary attributes (each with a
     ``style_dim`` code, read by the classifier after its logits), ``judge_pool`` the block size
-    the classifier averages an image over before it reads it.
+    the classifier averages an image over before it reads it. ``patch_judge`` adds a 1 x 1
+    convolution on the classifier's last feature map (before its pooling): attribute logits for
+    every place in the image, which the training loss reads as "the image shows the attribute if
+    some place does" (multiple-instance learning), so that a removal must leave no place showing it.
+    ``style_encoder`` reads the style codes with a network of their own (the classifier's shape,
+    on the full-resolution image, without dropout) instead of the classifier's extra outputs.
 
     Examples
     --------
@@ -68,7 +73,8 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
     """
 
     def __init__(self, in_channels: int, channels, condition_dim: int, n_logits: int, style_slots=(),
-                 style_dim: int = 0, judge_pool: int = 1, patch_discriminator: bool = True):
+                 style_dim: int = 0, judge_pool: int = 1, patch_discriminator: bool = True,
+                 patch_judge: bool = False, style_encoder: bool = False):
         super().__init__()
         channels = [int(c) for c in channels]
         if not channels or min(channels) < 1:
@@ -77,7 +83,8 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
         self.config = dict(in_channels=int(in_channels), channels=channels, condition_dim=int(condition_dim),
                            n_logits=int(n_logits), style_slots=style_slots,
                            style_dim=int(style_dim) if style_slots else 0, judge_pool=int(judge_pool),
-                           patch_discriminator=bool(patch_discriminator))
+                           patch_discriminator=bool(patch_discriminator), patch_judge=bool(patch_judge),
+                           style_encoder=bool(style_encoder) and bool(style_slots))
         self.n_logits = int(n_logits)
         self.style_slots = style_slots
         self.style_dim = self.config["style_dim"]
@@ -92,8 +99,14 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
         self.up = nn.ModuleList(_block(levels[i + 1] + levels[i] + (cond if i else 0), levels[i])
                                 for i in range(len(channels)))
         self.out = nn.Conv2d(levels[0], in_channels + 1, 3, 1, 1)  # drawn image, then the mask's logit
-        self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
+        if self.config["style_encoder"]:
+            self.classifier = ConvClassifier(in_channels, channels[:3], n_logits)
+            self.style_encoder = ConvClassifier(in_channels, channels[:3], n_style, dropout=0.0)
+        else:
+            self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
+            self.style_encoder = None
         self.discriminator = _patch_discriminator(in_channels) if patch_discriminator else None
+        self.patch_head = nn.Conv2d(channels[:3][-1], n_logits, 1) if patch_judge else None
         # counts training steps (saved with the weights, so a resumed run keeps its ramp)
         self.register_buffer("step", torch.zeros((), dtype=torch.int64))
 
@@ -107,6 +120,11 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
             parts.append((style.view(len(target), len(self.style_slots), self.style_dim)
                           * gates[:, :, None]).flatten(1).to(target.dtype))
         return torch.cat(parts, dim=1)
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
+        scores = super().classify(x)
+        return scores if self.style_encoder is None else torch.cat([scores, self.style_encoder(x)], dim=1)
 
     def _features(self, x: torch.Tensor) -> list[torch.Tensor]:
         feats = [self.inp(x)]

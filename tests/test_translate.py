@@ -24,13 +24,11 @@ from aekit.translate import (
     FaderNetwork,
     _as_images,
     _attribute_regions,
-    _classifier_loss,
     _condition,
     _describe_attributes,
     _fader_loss,
     _groups,
     _mask_loss,
-    _PatchJudge,
     _random_edits,
     _style_loss,
 )
@@ -211,50 +209,6 @@ def test_a_style_encoder_of_its_own_is_trained_by_the_cycle_alone(monkeypatch):
     assert "style_encoder.head.3.weight" not in without or torch.count_nonzero(without["style_encoder.head.3.weight"]) == 0
     assert torch.count_nonzero(with_cycle["style_encoder.head.3.weight"]) > 0
     assert MaskEditNetwork(3, (8,), 2, 2, style_encoder=True).style_encoder is None  # no codes, no encoder
-
-
-def test_the_patch_judge_learns_where_an_attribute_shows_from_image_labels_alone():
-    """Multiple-instance learning: told only which images have a bright square somewhere, the
-    patch head's highest logit lands on the square's place, and the classifier's own output is
-    the one it gives without the patch head."""
-    torch.manual_seed(0)
-    model = MaskEditNetwork(3, (8, 16, 16), 1, 1, patch_judge=True)
-    n, cell = 128, 8  # the classifier's three strided stages leave a 4 x 4 map of 32 x 32 images
-    x, c = 0.1 * torch.rand(n, 3, 32, 32), (torch.arange(n) % 2).float()[:, None]
-    where = torch.randint(0, 16, (n,))
-    for i in np.flatnonzero(c[:, 0].numpy()):
-        r, q = divmod(int(where[i]), 4)
-        x[i, :, r * cell:(r + 1) * cell, q * cell:(q + 1) * cell] = 0.9
-    opt = torch.optim.Adam(model.parameters(), 3e-3)
-    for _ in range(150):
-        opt.zero_grad()
-        _classifier_loss(model, x, c, [(0, 1, "binary")])[0].backward()
-        opt.step()
-    model.eval()
-    with torch.no_grad():
-        scores, places = _PatchJudge(model)(model.judge_input(x))
-        assert places.shape == (n, 1, 4, 4)
-        torch.testing.assert_close(scores, model.classify(x))
-    on = c[:, 0] > 0
-    found = places[on, 0].flatten(1).argmax(dim=1) == where[on]
-    assert found.float().mean() > 0.8
-    assert places[on].amax(dim=(1, 2, 3)).min() > places[~on].amax(dim=(1, 2, 3)).max()
-
-
-def test_the_patch_judge_asks_every_place_and_learns_to_find_what_an_edit_left():
-    """With a patch head, the editing terms move the U-Net, never the patch head (it judges
-    frozen), and judging the edits trains the patch head too; without one nothing changes."""
-    torch.manual_seed(0)
-    model = MaskEditNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4, patch_judge=True).eval()
-    x, c = torch.rand(8, 3, 32, 32), torch.randint(0, 2, (8, 2)).float()
-    groups, regions = [(0, 1, "binary"), (1, 1, "binary")], torch.ones(2, 32, 32)
-    (low, _), (high, _) = (_mask_gradients(model, x, c, groups, regions, attribute_weight=w) for w in (1.0, 10.0))
-    torch.testing.assert_close(low["patch_head.weight"], high["patch_head.weight"])  # its own MIL loss only
-    assert torch.count_nonzero(low["patch_head.weight"]) > 0
-    assert not torch.allclose(low["out.weight"], high["out.weight"], atol=1e-6)
-    (plain, _), (judged, _) = (_mask_gradients(model, x, c, groups, regions, judge_edits_weight=w) for w in (0.0, 10.0))
-    assert not torch.allclose(plain["patch_head.weight"], judged["patch_head.weight"], atol=1e-6)
-    torch.testing.assert_close(plain["out.weight"], judged["out.weight"])
 
 
 def test_the_mask_editor_learns_and_changes_only_the_changed_regions(masked, faces):

@@ -370,45 +370,6 @@ def _noisy(x: torch.Tensor) -> torch.Tensor:
     return x + JUDGE_NOISE * torch.randn_like(x)
 
 
-# A judge that reads the whole image lets a removal stop once the image as a whole no longer looks
-# like it has the attribute: the mask editor's blond removals left the lower half of long hair
-# blond, and glasses removals left pieces of the frame. With this switch the editor's network also
-# has a patch head (MaskEditNetwork(patch_judge=True)): attribute logits for every place of the
-# classifier's last feature map, learnt from image labels alone by multiple-instance learning (an
-# image has the attribute if some place shows it), and an edit's target must hold at every place.
-#: Whether a mask editor's judge also reads each binary attribute place by place (see above).
-PATCH_JUDGE = False
-
-
-class _PatchJudge(nn.Module):
-    """The classifier's output and, from the same feature map, the patch head's logits ``(n,
-    n_logits, h, w)`` (None without a patch head). A module built around the network's own
-    layers (it owns no weights), so that :func:`_frozen_call` can freeze it."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.classifier = model.classifier
-        self.patch_head = getattr(model, "patch_head", None)
-        self.train(model.classifier.training)  # what _frozen_call restores after its eval() pass
-
-    def forward(self, judged: torch.Tensor):
-        if self.patch_head is None:
-            return self.classifier(judged), None
-        *trunk, pool, flatten = self.classifier.features
-        places = nn.Sequential(*trunk)(judged)
-        return self.classifier.head(flatten(pool(places))), self.patch_head(places)
-
-
-def _anywhere(places: torch.Tensor) -> torch.Tensor:
-    """Per image, the logit of the place that shows each attribute most (multiple-instance
-    learning's max pooling): ``(n, n_logits)``."""
-    return places.float().amax(dim=(-2, -1))
-
-
-def _binary(groups):
-    return [g for g in groups if g[2] == "binary"]
-
-
 def _style_loss(model: FaderNetwork, seen: torch.Tensor, wanted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean L1 distance between the style codes the classifier reads from an edit (``seen``, its
     output after the logits) and those the edit was asked to draw (``wanted``), over the binary
@@ -425,12 +386,10 @@ def _classifier_loss(model, x: torch.Tensor, c: torch.Tensor, groups) -> tuple[t
     It learns from clean and noisy images: it must read clean ones (to tell edit() an image's
     attributes) and noisy ones (it judges edits through noise)."""
     judged = model.judge_input(x)
-    scores, places = _PatchJudge(model)(torch.cat([judged, _noisy(judged)]))
+    scores = model.classifier(torch.cat([judged, _noisy(judged)]))
     clean, noisy = scores[:len(x)], scores[len(x):]
     loss = (_attribute_loss(clean[:, :model.n_logits], c, groups)
             + _attribute_loss(noisy[:, :model.n_logits], c, groups)) / 2
-    if places is not None:
-        loss = loss + _attribute_loss(_anywhere(places), torch.cat([c, c]), _binary(groups))
     encoder = getattr(model, "style_encoder", None)
     return loss, clean[:, model.n_logits:] if encoder is None else encoder(x)
 
@@ -444,11 +403,8 @@ def _judge_terms(model, edited, seen_all, c, target, wanted_style, groups, judge
         # The judge also learns to read each edit as the image it was before the edit, so an edit
         # passes only by drawing what the judge sees on real images, not a pattern it has never
         # been shown (the edit is detached: this term trains the judge only).
-        before, places = _PatchJudge(model)(_noisy(model.judge_input(edited.detach())))
-        total = total + judge_edits_weight * ramp * _attribute_loss(before[:, :model.n_logits], c, groups)
-        if places is not None:
-            # place by place too: the judge learns to find what a removal left behind
-            total = total + judge_edits_weight * ramp * _attribute_loss(_anywhere(places), c, _binary(groups))
+        before = model.classifier(_noisy(model.judge_input(edited.detach())))[:, :model.n_logits]
+        total = total + judge_edits_weight * ramp * _attribute_loss(before, c, groups)
     if style_weight > 0 and model.style_slots:
         # The attribute loss asks for glasses, not *these* glasses: without this term the decoder
         # drew every face the same pair whatever style code it was given, so a reference face's
@@ -613,16 +569,13 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
         back, mask_back = model.edit(changed_pixels, model.condition(target, c, code if trains_style else own), region)
         cycle = (back.float() - x).abs().mean()
         kept_as_is = (edited.float() - x).abs()[same].mean() if bool(same.any()) else cycle.new_zeros(())
-        seen_all, places = _frozen_call(_PatchJudge(model), _noisy(model.judge_input(edited)))
+        seen_all = _frozen_call(model.classifier, _noisy(model.judge_input(edited)))
         seen = seen_all[:, :model.n_logits]
         if style_weight > 0 and getattr(model, "style_encoder", None) is not None:
             seen_all = torch.cat([seen_all, _frozen_call(model.style_encoder, edited)], dim=1)  # for the style loss
         ramp = 1.0 if ramp_steps <= 0 else min(1.0, float(model.step) / ramp_steps)
         total = (clf_loss + attribute_weight * ramp * _attribute_loss(seen, target, groups)
                  + cycle_weight * (cycle + kept_as_is) + mask_weight * (mask.mean() + mask_back.mean()))
-        if places is not None:
-            # no place of a removal may still show the attribute (see PATCH_JUDGE)
-            total = total + attribute_weight * ramp * _attribute_loss(_anywhere(places), target, _binary(groups))
         extras = {"cycle": cycle.detach(), "self_reconstruction": kept_as_is.detach(),
                   "mask_mean": mask.detach().mean(), "edit_accuracy": _attribute_accuracy(seen.detach(), target, groups)}
         if model.discriminator is not None and adversarial_weight > 0:
@@ -877,7 +830,7 @@ class AttributeEditor(AekitEstimator):
             model = self._build_network(
                 lambda: MaskEditNetwork(x.shape[1], tuple(self.channels), cond.shape[1], cond.shape[1], slots,
                                         int(self.style_dim), pool, self._weight("adversarial_weight") > 0,
-                                        patch_judge=PATCH_JUDGE and bool(slots), style_encoder=STYLE_ENCODER),
+                                        style_encoder=STYLE_ENCODER),
                 seed, fix="Use fewer or narrower channels.")
             loss_fn = _mask_loss(_groups(specs), torch.from_numpy(regions), self._weight("attribute_weight"),
                                  float(self.cycle_weight), float(self.mask_weight), self._weight("adversarial_weight"),

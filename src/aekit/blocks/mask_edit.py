@@ -48,12 +48,9 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
     ``condition_dim`` is the width of the attribute vector, ``n_logits`` the classifier's
     attribute logits, ``style_slots`` the condition columns of the binary attributes (each with a
     ``style_dim`` code, read by the classifier after its logits), ``judge_pool`` the block size
-    the classifier averages an image over before it reads it. ``patch_judge`` adds a 1 x 1
-    convolution on the classifier's last feature map (before its pooling): attribute logits for
-    every place in the image, which the training loss reads as "the image shows the attribute if
-    some place does" (multiple-instance learning), so that a removal must leave no place showing it.
-    ``style_encoder`` reads the style codes with a network of their own (the classifier's shape,
-    on the full-resolution image, without dropout) instead of the classifier's extra outputs.
+    the classifier averages an image over before it reads it. ``style_encoder`` reads the style
+    codes with a network of their own (the classifier's shape, on the full-resolution image,
+    without dropout) instead of the classifier's extra outputs.
 
     Examples
     --------
@@ -74,7 +71,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
 
     def __init__(self, in_channels: int, channels, condition_dim: int, n_logits: int, style_slots=(),
                  style_dim: int = 0, judge_pool: int = 1, patch_discriminator: bool = True,
-                 patch_judge: bool = False, style_encoder: bool = False):
+                 style_encoder: bool = False):
         super().__init__()
         channels = [int(c) for c in channels]
         if not channels or min(channels) < 1:
@@ -83,7 +80,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
         self.config = dict(in_channels=int(in_channels), channels=channels, condition_dim=int(condition_dim),
                            n_logits=int(n_logits), style_slots=style_slots,
                            style_dim=int(style_dim) if style_slots else 0, judge_pool=int(judge_pool),
-                           patch_discriminator=bool(patch_discriminator), patch_judge=bool(patch_judge),
+                           patch_discriminator=bool(patch_discriminator),
                            style_encoder=bool(style_encoder) and bool(style_slots))
         self.n_logits = int(n_logits)
         self.style_slots = style_slots
@@ -106,7 +103,6 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
             self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
             self.style_encoder = None
         self.discriminator = _patch_discriminator(in_channels) if patch_discriminator else None
-        self.patch_head = nn.Conv2d(channels[:3][-1], n_logits, 1) if patch_judge else None
         # counts training steps (saved with the weights, so a resumed run keeps its ramp)
         self.register_buffer("step", torch.zeros((), dtype=torch.int64))
 

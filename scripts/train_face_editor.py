@@ -40,7 +40,7 @@ FACES_SEED = 2026
 # The module constants a fit reads beside the estimator's parameters (the judge's noise, the mask
 # editor's optimizer and schedule, what its cycle trains), recorded so the schedule can be rerun
 RECIPE = ("JUDGE_NOISE", "MASK_TRAINING", "SELF_RECONSTRUCTION_SHARE", "CYCLE_TRAINS_STYLE", "CYCLE_DETACH",
-          "STYLE_NO_DROPOUT", "STYLE_ENCODER")
+          "STYLE_NO_DROPOUT")
 
 
 def main() -> None:

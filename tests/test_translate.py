@@ -192,25 +192,6 @@ def test_the_cycle_trains_the_style_codes_when_told(detach, monkeypatch):
     assert torch.count_nonzero(off["classifier.head.3.weight"][style_rows]) == 0
 
 
-def test_a_style_encoder_of_its_own_is_trained_by_the_cycle_alone(monkeypatch):
-    """With style_encoder=True the codes come from their own network, which classify() appends
-    to the classifier's logits; the cycle (no other term) trains it, even with CYCLE_TRAINS_STYLE
-    off, and the classifier then has no style outputs."""
-    import aekit.translate as module
-
-    monkeypatch.setattr(module, "CYCLE_TRAINS_STYLE", False)
-    torch.manual_seed(0)
-    model = MaskEditNetwork(3, (8, 16, 16), 2, 2, style_slots=[0, 1], style_dim=4, style_encoder=True).eval()
-    x, c = torch.rand(8, 3, 32, 32), torch.ones(8, 2)
-    assert model.classifier.head[-1].out_features == 2 and model.classify(x).shape == (8, 2 + 2 * 4)
-    groups, regions = [(0, 1, "binary"), (1, 1, "binary")], torch.ones(2, 32, 32)
-    (without, _), (with_cycle, _) = (_mask_gradients(model, x, c, groups, regions, cycle_weight=w, mask_weight=0.0)
-                                     for w in (0.0, 10.0))
-    assert "style_encoder.head.3.weight" not in without or torch.count_nonzero(without["style_encoder.head.3.weight"]) == 0
-    assert torch.count_nonzero(with_cycle["style_encoder.head.3.weight"]) > 0
-    assert MaskEditNetwork(3, (8,), 2, 2, style_encoder=True).style_encoder is None  # no codes, no encoder
-
-
 def test_the_mask_editor_learns_and_changes_only_the_changed_regions(masked, faces):
     history = masked.history_.history
     assert history["cycle"][-1] < history["cycle"][0]

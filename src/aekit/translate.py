@@ -390,8 +390,7 @@ def _classifier_loss(model, x: torch.Tensor, c: torch.Tensor, groups) -> tuple[t
     clean, noisy = scores[:len(x)], scores[len(x):]
     loss = (_attribute_loss(clean[:, :model.n_logits], c, groups)
             + _attribute_loss(noisy[:, :model.n_logits], c, groups)) / 2
-    encoder = getattr(model, "style_encoder", None)
-    return loss, clean[:, model.n_logits:] if encoder is None else encoder(x)
+    return loss, clean[:, model.n_logits:]
 
 
 def _judge_terms(model, edited, seen_all, c, target, wanted_style, groups, judge_edits_weight: float,
@@ -526,11 +525,6 @@ CYCLE_DETACH = False
 #: Whether the cycle reads the style codes without the classifier head's dropout, which otherwise
 #: hands the U-Net a different code every step for the same face.
 STYLE_NO_DROPOUT = False
-#: Whether the style codes come from a network of their own (MaskEditNetwork(style_encoder=True))
-#: instead of the classifier's extra outputs: the classifier's features are trained to tell whether
-#: a face wears glasses, at half resolution and through noise, not what its glasses look like.
-#: Only the cycle trains the encoder (as with CYCLE_TRAINS_STYLE, which it implies).
-STYLE_ENCODER = False
 
 
 def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_weight: float, mask_weight: float,
@@ -561,18 +555,15 @@ def _mask_loss(groups, regions: torch.Tensor, attribute_weight: float, cycle_wei
         edited, mask = model.edit(x, model.condition(c, target, new_style), region)
         changed_pixels = edited.detach() if CYCLE_DETACH else edited
         code = style
-        trains_style = CYCLE_TRAINS_STYLE or getattr(model, "style_encoder", None) is not None
-        if STYLE_NO_DROPOUT and getattr(model, "style_encoder", None) is None:
+        if STYLE_NO_DROPOUT:
             # the classifier's own layers, its head's dropout left out
             head = [m for m in model.classifier.head if not isinstance(m, nn.Dropout)]
             code = nn.Sequential(model.classifier.features, *head)(model.judge_input(x))[:, model.n_logits:]
-        back, mask_back = model.edit(changed_pixels, model.condition(target, c, code if trains_style else own), region)
+        back, mask_back = model.edit(changed_pixels, model.condition(target, c, code if CYCLE_TRAINS_STYLE else own), region)
         cycle = (back.float() - x).abs().mean()
         kept_as_is = (edited.float() - x).abs()[same].mean() if bool(same.any()) else cycle.new_zeros(())
         seen_all = _frozen_call(model.classifier, _noisy(model.judge_input(edited)))
         seen = seen_all[:, :model.n_logits]
-        if style_weight > 0 and getattr(model, "style_encoder", None) is not None:
-            seen_all = torch.cat([seen_all, _frozen_call(model.style_encoder, edited)], dim=1)  # for the style loss
         ramp = 1.0 if ramp_steps <= 0 else min(1.0, float(model.step) / ramp_steps)
         total = (clf_loss + attribute_weight * ramp * _attribute_loss(seen, target, groups)
                  + cycle_weight * (cycle + kept_as_is) + mask_weight * (mask.mean() + mask_back.mean()))
@@ -829,8 +820,7 @@ class AttributeEditor(AekitEstimator):
         if masked:
             model = self._build_network(
                 lambda: MaskEditNetwork(x.shape[1], tuple(self.channels), cond.shape[1], cond.shape[1], slots,
-                                        int(self.style_dim), pool, self._weight("adversarial_weight") > 0,
-                                        style_encoder=STYLE_ENCODER),
+                                        int(self.style_dim), pool, self._weight("adversarial_weight") > 0),
                 seed, fix="Use fewer or narrower channels.")
             loss_fn = _mask_loss(_groups(specs), torch.from_numpy(regions), self._weight("attribute_weight"),
                                  float(self.cycle_weight), float(self.mask_weight), self._weight("adversarial_weight"),
@@ -875,7 +865,7 @@ class AttributeEditor(AekitEstimator):
             block = styles[:, k * self.model_.style_dim:(k + 1) * self.model_.style_dim]
             block = block[has] if has.any() else block
             mean = block.mean(axis=0)
-            if self.method == "mask" and (CYCLE_TRAINS_STYLE or self.model_.config.get("style_encoder")):
+            if self.method == "mask" and CYCLE_TRAINS_STYLE:
                 # trained codes: their mean need not be a look any face has, so an added attribute
                 # takes the real code nearest to it
                 mean = block[np.argmin(np.square(block - mean).sum(axis=1))]

@@ -48,9 +48,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
     ``condition_dim`` is the width of the attribute vector, ``n_logits`` the classifier's
     attribute logits, ``style_slots`` the condition columns of the binary attributes (each with a
     ``style_dim`` code, read by the classifier after its logits), ``judge_pool`` the block size
-    the classifier averages an image over before it reads it. ``style_encoder`` reads the style
-    codes with a network of their own (the classifier's shape, on the full-resolution image,
-    without dropout) instead of the classifier's extra outputs.
+    the classifier averages an image over before it reads it.
 
     Examples
     --------
@@ -70,8 +68,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
     """
 
     def __init__(self, in_channels: int, channels, condition_dim: int, n_logits: int, style_slots=(),
-                 style_dim: int = 0, judge_pool: int = 1, patch_discriminator: bool = True,
-                 style_encoder: bool = False):
+                 style_dim: int = 0, judge_pool: int = 1, patch_discriminator: bool = True):
         super().__init__()
         channels = [int(c) for c in channels]
         if not channels or min(channels) < 1:
@@ -80,8 +77,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
         self.config = dict(in_channels=int(in_channels), channels=channels, condition_dim=int(condition_dim),
                            n_logits=int(n_logits), style_slots=style_slots,
                            style_dim=int(style_dim) if style_slots else 0, judge_pool=int(judge_pool),
-                           patch_discriminator=bool(patch_discriminator),
-                           style_encoder=bool(style_encoder) and bool(style_slots))
+                           patch_discriminator=bool(patch_discriminator))
         self.n_logits = int(n_logits)
         self.style_slots = style_slots
         self.style_dim = self.config["style_dim"]
@@ -96,12 +92,7 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
         self.up = nn.ModuleList(_block(levels[i + 1] + levels[i] + (cond if i else 0), levels[i])
                                 for i in range(len(channels)))
         self.out = nn.Conv2d(levels[0], in_channels + 1, 3, 1, 1)  # drawn image, then the mask's logit
-        if self.config["style_encoder"]:
-            self.classifier = ConvClassifier(in_channels, channels[:3], n_logits)
-            self.style_encoder = ConvClassifier(in_channels, channels[:3], n_style, dropout=0.0)
-        else:
-            self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
-            self.style_encoder = None
+        self.classifier = ConvClassifier(in_channels, channels[:3], n_logits + n_style)
         self.discriminator = _patch_discriminator(in_channels) if patch_discriminator else None
         # counts training steps (saved with the weights, so a resumed run keeps its ramp)
         self.register_buffer("step", torch.zeros((), dtype=torch.int64))
@@ -116,11 +107,6 @@ class MaskEditNetwork(JudgedMixin, nn.Module):
             parts.append((style.view(len(target), len(self.style_slots), self.style_dim)
                           * gates[:, :, None]).flatten(1).to(target.dtype))
         return torch.cat(parts, dim=1)
-
-    def classify(self, x: torch.Tensor) -> torch.Tensor:
-        """The attribute logits and, after them, the style codes (``len(style_slots) * style_dim``)."""
-        scores = super().classify(x)
-        return scores if self.style_encoder is None else torch.cat([scores, self.style_encoder(x)], dim=1)
 
     def _features(self, x: torch.Tensor) -> list[torch.Tensor]:
         feats = [self.inp(x)]

@@ -70,6 +70,7 @@ from scipy.ndimage import binary_dilation, grey_dilation
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+import aekit.translate as aekit_translate
 from aekit.blocks import ConvClassifier
 from aekit.datasets import load_mnist, make_faces
 from aekit.faces import ATTRIBUTES
@@ -204,7 +205,14 @@ def reference_edits(editors, test, pool, classify, log) -> dict:
                 continue
             guided = ed.edit(faces.images, reference=refs.images, **{name: 1})
             plain = ed.edit(faces.images, **{name: 1})
+            try:  # the reference's style codes without its colour (aekit.translate.REFERENCE_COLOURS)
+                aekit_translate.REFERENCE_COLOURS = False
+                codes = ed.edit(faces.images, reference=refs.images, **{name: 1})
+            finally:
+                aekit_translate.REFERENCE_COLOURS = True
             rows[f"{method} (reference)"] = score_edits(guided, truth, region, classify, j, 1, true_after)
+            rows[f"{method} (style codes only)"] = score_edits(codes, truth, region, classify, j, 1,
+                                                                           true_after)
             rows[f"{method} (no reference)"] = score_edits(plain, truth, region, classify, j, 1, true_after)
         out[f"{name}_add_like_reference"] = rows
         log(f"{name} like a reference: " + "; ".join(f"{m} {r['psnr']:.2f} dB" for m, r in rows.items()))

@@ -21,6 +21,7 @@ from aekit.datasets import load_mnist, make_faces
 from aekit.errors import ModelFileError
 from aekit.metrics import psnr
 from aekit.translate import (
+    REFERENCE_COLOUR_SOFTNESS,
     FaderNetwork,
     _as_images,
     _attribute_regions,
@@ -29,6 +30,7 @@ from aekit.translate import (
     _fader_loss,
     _groups,
     _mask_loss,
+    _match_colours,
     _random_edits,
     _style_loss,
 )
@@ -394,7 +396,10 @@ def test_an_added_attribute_gets_the_mean_style_a_kept_one_its_own(fader, faces)
 
 
 @pytest.mark.filterwarnings("ignore:.*reference images show no")  # the tiny editor's judge is unsure
-def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces):
+def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces, monkeypatch):
+    import aekit.translate as module
+
+    monkeypatch.setattr(module, "REFERENCE_COLOURS", False)  # the style codes alone
     x, ref = faces.images[:6], faces.images[6:12]
     src = {k: np.zeros(6, np.int64) for k in faces.attributes}
     plain = fader.edit(x, source_attributes=src, glasses=1, mode="decode")
@@ -411,6 +416,28 @@ def test_reference_lends_its_style_to_the_attributes_being_set(fader, faces):
     # a reference lends nothing to an attribute being removed
     np.testing.assert_array_equal(fader.edit(x, source_attributes=src, beard=0, reference=ref, mode="decode"),
                                   fader.edit(x, source_attributes=src, beard=0, mode="decode"))
+
+
+def test_an_edit_takes_the_colour_of_the_references_attribute():
+    """The pixels an edit drew move to the mean colour of the pixels the reference loses without its
+    attribute, each in proportion to how much it changed; nothing else moves, and a reference with
+    nothing to lose lends no colour."""
+    x = np.full((2, 3, 8, 8), 0.5, np.float32)
+    edited = x.copy()
+    edited[:, :, 2:4, 2:6] = [[[0.9]], [[0.1]], [[0.1]]]  # a red bar drawn
+    edited[:, :, 5, 5] = 0.55  # a pixel barely changed
+    ref_without = np.full((2, 3, 8, 8), 0.3, np.float32)
+    ref = ref_without.copy()
+    ref[0, :, 0:2, :] = np.array([0.1, 0.2, 0.8], np.float32)[:, None, None]  # the reference's blue bar
+    out = _match_colours(x, edited, ref, ref_without)
+    np.testing.assert_allclose(out[0, :, 2, 3], [0.1, 0.2, 0.8], atol=1e-6)
+    moved = 0.55 + 0.05 / REFERENCE_COLOUR_SOFTNESS * (np.array([0.1, 0.2, 0.8]) - [0.9, 0.1, 0.1])
+    np.testing.assert_allclose(out[0, :, 5, 5], moved, atol=1e-6)
+    untouched = np.abs(edited[0] - x[0]).max(axis=0) == 0
+    np.testing.assert_array_equal(out[0][:, untouched], x[0][:, untouched])
+    np.testing.assert_array_equal(out[1], edited[1])  # its reference shows nothing to lend
+    where = np.zeros((8, 8), np.float32)  # the attribute's region, outside the drawn bar
+    np.testing.assert_array_equal(_match_colours(x, edited, ref, ref_without, where), edited)
 
 
 @pytest.mark.filterwarnings("ignore:.*reference images show no")
@@ -831,7 +858,7 @@ def shipped():
     return AttributeEditor.pretrained("faces")
 
 
-def test_the_shipped_face_editor_edits_new_faces(shipped):
+def test_the_shipped_face_editor_edits_new_faces(shipped, monkeypatch):
     from aekit.translate import PRETRAINED_EDITORS
 
     folder = PRETRAINED_EDITORS["faces"]
@@ -856,6 +883,16 @@ def test_the_shipped_face_editor_edits_new_faces(shipped):
     assert change[region].sum() > 0.5 * change.sum()
     rec = shipped.reconstruct(test.images)
     assert psnr(test.images, rec) > 18
+    # a reference's blond shade: its colour moves the hair drawn toward the reference's look
+    import aekit.translate as module
+
+    dark, blond = make_faces(60, random_state=5), make_faces(120, random_state=6)
+    dark, blond = dark[dark.attributes["blond"] == 0][:12], blond[blond.attributes["blond"] == 1][:12]
+    truth = dark.render(blond=1, style_from=blond)
+    coloured = shipped.edit(dark.images, blond=1, reference=blond.images)
+    monkeypatch.setattr(module, "REFERENCE_COLOURS", False)
+    codes_alone = shipped.edit(dark.images, blond=1, reference=blond.images)
+    assert psnr(truth, coloured) > psnr(truth, codes_alone) + 0.5
     # a reference without the attribute has no look to lend: the editor says so
     bare = test[test.attributes["glasses"] == 0].images[:1]
     with pytest.warns(UserWarning, match="reference images show no glasses"):

@@ -295,6 +295,45 @@ def _region_mask(regions: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
 BLEND_TAU = 0.1
 
 
+#: A reference-guided edit's drawn pixels take the colour of the reference's attribute: every pixel
+#: the edit changes moves by the difference between the mean colour of the pixels the reference
+#: loses when the editor removes its attribute and the mean colour of the pixels the edit changed
+#: (pixels that change by more than REFERENCE_COLOUR_THRESHOLD on [0, 1] count for either mean;
+#: a pixel moves in proportion to its own change, in full from REFERENCE_COLOUR_SOFTNESS). Why:
+#: the style codes carry too little of a look for the U-Net to draw it (docs/guide/translate.md),
+#: while its colour is right there in the reference. Chosen on validation faces
+#: (benchmarks/translate_reference_colours.py): mean shift over matching the standard deviation
+#: too (Reinhard et al. 2001), and these two values among 0.1-0.25 and 0.15-0.3.
+REFERENCE_COLOURS = True  # False: the style codes alone (what the benchmark compares against)
+REFERENCE_COLOUR_THRESHOLD = 0.15
+REFERENCE_COLOUR_SOFTNESS = 0.3
+
+
+def _mean_colour(images: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per image, the mean colour ``(n, C)`` of the pixels ``weights`` (``(n, H, W)``, 0/1) marks,
+    and whether any pixel is marked."""
+    total = weights.sum(axis=(1, 2))
+    mean = np.einsum("nchw,nhw->nc", images, weights) / np.maximum(total, 1)[:, None]
+    return mean, total > 0
+
+
+def _match_colours(x: np.ndarray, edited: np.ndarray, ref: np.ndarray, ref_without: np.ndarray,
+                   where: np.ndarray | None = None) -> np.ndarray:
+    """``edited`` (an edit of ``x`` that added an attribute, ``(n, C, H, W)``) with the pixels it
+    changed moved to the colour of the attribute's pixels in ``ref`` (the reference; without the
+    attribute: ``ref_without``); ``where`` (``(H, W)``, optional) limits the edit's pixels that
+    count. See :data:`REFERENCE_COLOUR_THRESHOLD`."""
+    change = np.abs(edited - x).max(axis=1)
+    if where is not None:
+        change = change * where
+    wanted, has_ref = _mean_colour(ref, (np.abs(ref - ref_without).max(axis=1) > REFERENCE_COLOUR_THRESHOLD)
+                                   .astype(np.float32))
+    drawn, has_edit = _mean_colour(edited, (change > REFERENCE_COLOUR_THRESHOLD).astype(np.float32))
+    shift = np.where((has_ref & has_edit)[:, None], wanted - drawn, 0.0).astype(np.float32)
+    weight = np.clip(change / REFERENCE_COLOUR_SOFTNESS, 0, 1)[:, None]
+    return np.clip(edited + weight * shift[:, :, None, None], 0, 1)
+
+
 def _masked_blend(x: torch.Tensor, new: torch.Tensor, cur: torch.Tensor, tau=BLEND_TAU) -> torch.Tensor:
     """The decoder's new image where the edit changes it (by more than about ``tau``, a number
     or one per image, ``(n, 1, 1, 1)``), the input everywhere else, with a soft, slightly grown
@@ -993,7 +1032,10 @@ class AttributeEditor(AekitEstimator):
             take: ``edit(faces, glasses=1, reference=ref)`` gives each face the reference face's
             glasses (their shape, colour and thickness), not the training faces' average pair.
             Applies to the binary attributes named in ``changes`` / ``attributes`` and set above
-            0; needs the style codes of ``method="fader"`` with ``style_dim > 0``.
+            0; needs the style codes of ``method="fader"`` or ``"mask"`` with ``style_dim > 0``.
+            The editor draws from the reference's style code, then moves what it drew to the
+            colour of the reference's own attribute (what the reference loses when the editor
+            removes it; see :data:`REFERENCE_COLOUR_THRESHOLD`).
         mode : {"auto", "residual", "mask", "decode"}, default "auto"
             ``"residual"``: add the change the decoder predicts to the input, so untouched pixels
             keep their values. ``"mask"``: the decoder's new image where the edit changes the
@@ -1110,7 +1152,27 @@ class AttributeEditor(AekitEstimator):
                 tau = torch.where(torch.isinf(tau), BLEND_TAU, tau).view(-1, 1, 1, 1)
                 new = torch.where(use_mask, _masked_blend(xb, new, cur, tau), xb + (new - cur))
             out[rows] = new.float().cpu().numpy()
+        if reference is not None and REFERENCE_COLOURS:
+            out = self._reference_colours(x, out, reference, restyled, target, batch_size)
         return _to_layout(out, shape)
+
+    def _reference_colours(self, x, out, reference, restyled, target, batch_size):
+        """The edits ``out`` of ``x`` with each restyled attribute's drawn pixels in the colour of the
+        reference's (see :data:`REFERENCE_COLOUR_THRESHOLD`), one attribute at a time, each
+        inside its region."""
+        ref, _ = _as_images(reference, "reference")
+        regions = getattr(self, "regions_", None)
+        names = [s["name"] for s in self.attributes_]
+        for name in restyled:
+            rows = np.flatnonzero(np.asarray(target[name], dtype=np.float32) > 0)
+            if not len(rows):
+                continue
+            # the reference's own attribute: the pixels it loses when the editor removes it
+            ref_without, _ = _as_images(self._edit(reference, None, None, None, "auto", batch_size, {name: 0}))
+            pick = rows if len(ref) > 1 else np.zeros(len(rows), dtype=np.int64)
+            where = None if regions is None else regions[names.index(name)]
+            out[rows] = _match_colours(x[rows], out[rows], ref[pick], ref_without[pick], where)
+        return out
 
     def _reference_styles(self, reference, styles, target, attributes, changes, shape):
         """The style codes of an edit guided by ``reference`` images, and the attributes they

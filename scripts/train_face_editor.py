@@ -33,6 +33,7 @@ import aekit.translate as aekit_translate
 from aekit import AttributeEditor
 from aekit.datasets import make_faces
 from aekit.hardware import describe_machine
+from aekit.training import checkpoint_epochs
 from aekit.translate import PRETRAINED_EDITORS
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +59,11 @@ def main() -> None:
     editor = AttributeEditor(method=args.method, max_epochs=args.epochs, random_state=args.seed, verbose=2,
                              checkpoint=str(args.checkpoint))
     resume = args.checkpoint.is_file()
+    if resume:
+        done = checkpoint_epochs(args.checkpoint)
+        left = (f"{args.epochs - done} left" if done < args.epochs else
+                "nothing left to train: the weights are saved again (delete the checkpoint to train afresh)")
+        print(f"resuming from {args.checkpoint}: {done} of {args.epochs} epochs done, {left}", flush=True)
     t0 = time.perf_counter()
     editor.fit(faces.images, faces.attributes, resume=resume)
     seconds = time.perf_counter() - t0

@@ -72,7 +72,7 @@ def test_every_training_photo_names_its_licence_and_the_test_photos_stay_out():
     assert training_photos.reduction_factor(1600, 1200) == 2 and training_photos.reduction_factor(6000, 4000) == 4
 
 
-def test_the_face_editor_script_records_its_run_and_resumes(tmp_path, monkeypatch):
+def test_the_face_editor_script_records_its_run_and_resumes(tmp_path, monkeypatch, capsys):
     import json
 
     from aekit import AttributeEditor, load
@@ -87,6 +87,8 @@ def test_the_face_editor_script_records_its_run_and_resumes(tmp_path, monkeypatc
     editor = load(out)
     assert isinstance(editor, AttributeEditor) and editor.n_iter_ == 1
     assert ckpt.is_file()
+    capsys.readouterr()
     train_face_editor.main()  # the same command again continues from the checkpoint: nothing left to do
+    assert "1 of 1 epochs done, nothing left to train" in capsys.readouterr().out
     again = json.loads((out / "training.json").read_text())
     assert again["resumed"] and again["history"] == info["history"]

@@ -51,6 +51,7 @@ __all__ = [
     "MemmapBatches",
     "TrainConfig",
     "as_batches",
+    "checkpoint_epochs",
     "is_out_of_core",
     "predict_batches",
     "read_rows",
@@ -764,13 +765,25 @@ def train(
     return history
 
 
+def checkpoint_epochs(path) -> int:
+    """How many epochs the training checkpoint at ``path`` holds: a run resumed from it starts
+    with the next one. Raises :class:`~aekit.errors.ModelFileError` if the file cannot be read."""
+    return _checkpoint_meta(path)["epoch"] + 1
+
+
 def _read_checkpoint_seed(path: Path) -> int:
+    return _checkpoint_meta(path)["seed"]
+
+
+def _checkpoint_meta(path) -> dict:
+    """A checkpoint's bookkeeping (epoch, seed, history, ...), without loading its tensors."""
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as f:
-            return int(json.loads((f.metadata() or {})["aekit_checkpoint"])["seed"])
-    except Exception as exc:  # noqa: BLE001
+            meta = json.loads((f.metadata() or {})["aekit_checkpoint"])
+            return {**meta, "epoch": int(meta["epoch"]), "seed": int(meta["seed"])}
+    except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
         raise ModelFileError(
             f"Checkpoint {path} cannot be read ({exc}). Delete it to start training afresh."
         ) from None

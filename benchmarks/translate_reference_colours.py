@@ -12,7 +12,10 @@ rendered in exactly that look (as ``benchmarks/translate.py`` does on its test f
 - the style codes alone (``REFERENCE_COLOURS = False``),
 - the mean shift (the shipped rule) at each threshold and softness of a small grid,
 - the same with the standard deviation matched too (Reinhard et al. 2001, "Color transfer
-  between images"), computed here from the codes-alone edits.
+  between images"), computed here from the codes-alone edits;
+
+and, for faces that already have the attribute, restyled in the reference's look: the shipped
+rule against the style codes alone.
 
     .venv/bin/python benchmarks/translate_reference_colours.py   # about 3 minutes on 2 cores
 
@@ -90,6 +93,22 @@ def main() -> None:
                     psnr, truth, _reinhard(faces.images, codes, refs.images, ref_without, threshold, softness))
         result["edits"][f"{name}_add_like_reference"] = rows
         print(name, {k: round(v, 2) for k, v in rows.items() if k != "n"}, flush=True)
+        # faces that already have the attribute, given the reference's look instead (restyled)
+        idx = np.flatnonzero(val.attributes[name] == 1)
+        wearers = np.flatnonzero(pool.attributes[name] == 1)[-len(idx):]
+        idx = idx[:len(wearers)]
+        faces, refs = val[idx], pool[wearers]
+        truth = faces.render(**{name: 1}, style_from=refs)
+        rows = {"n": len(faces), "no_edit": mean_of(psnr, truth, faces.images),
+                "shipped": mean_of(psnr, truth, editor.edit(faces.images, reference=refs.images, **{name: 1}))}
+        try:
+            aekit_translate.REFERENCE_COLOURS = False
+            rows["style_codes_alone"] = mean_of(psnr, truth, editor.edit(faces.images, reference=refs.images,
+                                                                         **{name: 1}))
+        finally:
+            aekit_translate.REFERENCE_COLOURS = True
+        result["edits"][f"{name}_restyle_like_reference"] = rows
+        print(name, "restyled", {k: round(v, 2) for k, v in rows.items() if k != "n"}, flush=True)
     print(write_result("translate_reference_colours", result))
 
 

@@ -890,9 +890,16 @@ def test_the_shipped_face_editor_edits_new_faces(shipped, monkeypatch):
     dark, blond = dark[dark.attributes["blond"] == 0][:12], blond[blond.attributes["blond"] == 1][:12]
     truth = dark.render(blond=1, style_from=blond)
     coloured = shipped.edit(dark.images, blond=1, reference=blond.images)
+    # a face already blond takes the reference's shade too (what the edit drew is counted from the
+    # face with its own blond removed, so the old shade is not taken for the new)
+    others = blond[::-1]
+    restyled_truth = blond.render(blond=1, style_from=others)
+    restyled = shipped.edit(blond.images, blond=1, reference=others.images)
     monkeypatch.setattr(module, "REFERENCE_COLOURS", False)
     codes_alone = shipped.edit(dark.images, blond=1, reference=blond.images)
     assert psnr(truth, coloured) > psnr(truth, codes_alone) + 0.5
+    assert psnr(restyled_truth, restyled) > psnr(restyled_truth, shipped.edit(blond.images, blond=1,
+                                                                               reference=others.images)) + 1
     # a reference without the attribute has no look to lend: the editor says so
     bare = test[test.attributes["glasses"] == 0].images[:1]
     with pytest.warns(UserWarning, match="reference images show no glasses"):

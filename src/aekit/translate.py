@@ -1153,10 +1153,10 @@ class AttributeEditor(AekitEstimator):
                 new = torch.where(use_mask, _masked_blend(xb, new, cur, tau), xb + (new - cur))
             out[rows] = new.float().cpu().numpy()
         if reference is not None and REFERENCE_COLOURS:
-            out = self._reference_colours(x, out, reference, restyled, target, batch_size)
+            out = self._reference_colours(x, out, reference, restyled, seen, target, shape, batch_size)
         return _to_layout(out, shape)
 
-    def _reference_colours(self, x, out, reference, restyled, target, batch_size):
+    def _reference_colours(self, x, out, reference, restyled, seen, target, shape, batch_size):
         """The edits ``out`` of ``x`` with each restyled attribute's drawn pixels in the colour of the
         reference's (see :data:`REFERENCE_COLOUR_THRESHOLD`), one attribute at a time, each
         inside its region."""
@@ -1170,8 +1170,16 @@ class AttributeEditor(AekitEstimator):
             # the reference's own attribute: the pixels it loses when the editor removes it
             ref_without, _ = _as_images(self._edit(reference, None, None, None, "auto", batch_size, {name: 0}))
             pick = rows if len(ref) > 1 else np.zeros(len(rows), dtype=np.int64)
+            # what the edit drew: its change from the face without the attribute (the input, or,
+            # where the face already had it in another look, the input with it removed, so that
+            # the pixels where the old look was taken away are not counted as drawn)
+            before = x[rows].copy()
+            had = np.asarray(seen[name], dtype=np.float32)[rows] > 0.5
+            if had.any():
+                before[had] = _as_images(self._edit(_to_layout(before[had], shape), None, None, None, "auto",
+                                                    batch_size, {name: 0}))[0]
             where = None if regions is None else regions[names.index(name)]
-            out[rows] = _match_colours(x[rows], out[rows], ref[pick], ref_without[pick], where)
+            out[rows] = _match_colours(before, out[rows], ref[pick], ref_without[pick], where)
         return out
 
     def _reference_styles(self, reference, styles, target, attributes, changes, shape):

@@ -61,6 +61,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import torch
@@ -205,14 +206,11 @@ def reference_edits(editors, test, pool, classify, log) -> dict:
                 continue
             guided = ed.edit(faces.images, reference=refs.images, **{name: 1})
             plain = ed.edit(faces.images, **{name: 1})
-            try:  # the reference's style codes without its colour (aekit.translate.REFERENCE_COLOURS)
-                aekit_translate.REFERENCE_COLOURS = False
+            # the reference's style codes without its colour (aekit.translate.REFERENCE_COLOURS)
+            with patch.object(aekit_translate, "REFERENCE_COLOURS", False):
                 codes = ed.edit(faces.images, reference=refs.images, **{name: 1})
-            finally:
-                aekit_translate.REFERENCE_COLOURS = True
             rows[f"{method} (reference)"] = score_edits(guided, truth, region, classify, j, 1, true_after)
-            rows[f"{method} (style codes only)"] = score_edits(codes, truth, region, classify, j, 1,
-                                                                           true_after)
+            rows[f"{method} (style codes only)"] = score_edits(codes, truth, region, classify, j, 1, true_after)
             rows[f"{method} (no reference)"] = score_edits(plain, truth, region, classify, j, 1, true_after)
         out[f"{name}_add_like_reference"] = rows
         log(f"{name} like a reference: " + "; ".join(f"{m} {r['psnr']:.2f} dB" for m, r in rows.items()))

@@ -24,6 +24,8 @@ Writes ``benchmarks/results/translate_reference_colours.json``.
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from _common import write_result
 from translate import REFERENCE_ATTRIBUTES, mean_of
@@ -64,7 +66,6 @@ def main() -> None:
     result = {"validation_faces": len(val), "shipped": {"threshold": aekit_translate.REFERENCE_COLOUR_THRESHOLD,
                                                          "softness": aekit_translate.REFERENCE_COLOUR_SOFTNESS},
               "edits": {}}
-    defaults = (aekit_translate.REFERENCE_COLOUR_THRESHOLD, aekit_translate.REFERENCE_COLOUR_SOFTNESS)
     for name in REFERENCE_ATTRIBUTES:
         idx = np.flatnonzero(val.attributes[name] == 0)
         wearers = np.flatnonzero(pool.attributes[name] == 1)[:len(idx)]
@@ -72,21 +73,15 @@ def main() -> None:
         faces, refs = val[idx], pool[wearers]
         truth = faces.render(**{name: 1}, style_from=refs)
         rows = {"n": len(faces), "no_edit": mean_of(psnr, truth, faces.images)}
-        try:
-            aekit_translate.REFERENCE_COLOURS = False
+        with patch.object(aekit_translate, "REFERENCE_COLOURS", False):
             codes = editor.edit(faces.images, reference=refs.images, **{name: 1})
-        finally:
-            aekit_translate.REFERENCE_COLOURS = True
         rows["style_codes_alone"] = mean_of(psnr, truth, codes)
         ref_without = editor.edit(refs.images, **{name: 0})
         for threshold in THRESHOLDS:
             for softness in SOFTNESS:
-                try:
-                    aekit_translate.REFERENCE_COLOUR_THRESHOLD, aekit_translate.REFERENCE_COLOUR_SOFTNESS = \
-                        threshold, softness
+                with patch.multiple(aekit_translate, REFERENCE_COLOUR_THRESHOLD=threshold,
+                                    REFERENCE_COLOUR_SOFTNESS=softness):
                     shifted = editor.edit(faces.images, reference=refs.images, **{name: 1})
-                finally:
-                    aekit_translate.REFERENCE_COLOUR_THRESHOLD, aekit_translate.REFERENCE_COLOUR_SOFTNESS = defaults
                 key = f"threshold {threshold}, softness {softness}"
                 rows[f"mean shift, {key}"] = mean_of(psnr, truth, shifted)
                 rows[f"reinhard, {key}"] = mean_of(
@@ -101,12 +96,9 @@ def main() -> None:
         truth = faces.render(**{name: 1}, style_from=refs)
         rows = {"n": len(faces), "no_edit": mean_of(psnr, truth, faces.images),
                 "shipped": mean_of(psnr, truth, editor.edit(faces.images, reference=refs.images, **{name: 1}))}
-        try:
-            aekit_translate.REFERENCE_COLOURS = False
+        with patch.object(aekit_translate, "REFERENCE_COLOURS", False):
             rows["style_codes_alone"] = mean_of(psnr, truth, editor.edit(faces.images, reference=refs.images,
                                                                          **{name: 1}))
-        finally:
-            aekit_translate.REFERENCE_COLOURS = True
         result["edits"][f"{name}_restyle_like_reference"] = rows
         print(name, "restyled", {k: round(v, 2) for k, v in rows.items() if k != "n"}, flush=True)
     print(write_result("translate_reference_colours", result))

@@ -1092,7 +1092,7 @@ class AttributeEditor(AekitEstimator):
         new_styles = styles
         restyled_rows = np.zeros((n, len(self.attributes_)), dtype=bool)  # (image, attribute) given a new look
         if reference is not None:
-            new_styles, restyled = self._reference_styles(reference, styles, target, attributes, changes, shape)
+            new_styles, restyled, ref = self._reference_styles(reference, styles, target, attributes, changes, shape)
             # an attribute the image already has, in another look, is replaced, not added to
             had = np.zeros(n, dtype=bool)
             for name in restyled:
@@ -1153,14 +1153,13 @@ class AttributeEditor(AekitEstimator):
                 new = torch.where(use_mask, _masked_blend(xb, new, cur, tau), xb + (new - cur))
             out[rows] = new.float().cpu().numpy()
         if reference is not None and REFERENCE_COLOURS:
-            out = self._reference_colours(x, out, reference, restyled, seen, target, shape, batch_size)
+            out = self._reference_colours(x, out, ref, restyled, seen, target, shape, batch_size)
         return _to_layout(out, shape)
 
-    def _reference_colours(self, x, out, reference, restyled, seen, target, shape, batch_size):
+    def _reference_colours(self, x, out, ref, restyled, seen, target, shape, batch_size):
         """The edits ``out`` of ``x`` with each restyled attribute's drawn pixels in the colour of the
-        reference's (see :data:`REFERENCE_COLOUR_THRESHOLD`), one attribute at a time, each
-        inside its region."""
-        ref, _ = _as_images(reference, "reference")
+        reference's (``ref``, ``(1 or n, C, H, W)``; see :data:`REFERENCE_COLOUR_THRESHOLD`), one
+        attribute at a time, each inside its region."""
         regions = getattr(self, "regions_", None)
         names = [s["name"] for s in self.attributes_]
         for name in restyled:
@@ -1168,8 +1167,11 @@ class AttributeEditor(AekitEstimator):
             if not len(rows):
                 continue
             # the reference's own attribute: the pixels it loses when the editor removes it
-            ref_without, _ = _as_images(self._edit(reference, None, None, None, "auto", batch_size, {name: 0}))
-            pick = rows if len(ref) > 1 else np.zeros(len(rows), dtype=np.int64)
+            # (only the references these rows use)
+            used = ref[rows] if len(ref) > 1 else ref
+            used_without, _ = _as_images(self._edit(_to_layout(used, shape), None, None, None, "auto", batch_size,
+                                                    {name: 0}))
+            pick = np.arange(len(rows)) if len(ref) > 1 else np.zeros(len(rows), dtype=np.int64)
             # what the edit drew: its change from the face without the attribute (the input, or,
             # where the face already had it in another look, the input with it removed, so that
             # the pixels where the old look was taken away are not counted as drawn)
@@ -1179,12 +1181,12 @@ class AttributeEditor(AekitEstimator):
                 before[had] = _as_images(self._edit(_to_layout(before[had], shape), None, None, None, "auto",
                                                     batch_size, {name: 0}))[0]
             where = None if regions is None else regions[names.index(name)]
-            out[rows] = _match_colours(before, out[rows], ref[pick], ref_without[pick], where)
+            out[rows] = _match_colours(before, out[rows], used[pick], used_without[pick], where)
         return out
 
     def _reference_styles(self, reference, styles, target, attributes, changes, shape):
-        """The style codes of an edit guided by ``reference`` images, and the attributes they
-        restyle (the binary ones the caller sets above 0)."""
+        """The style codes of an edit guided by ``reference`` images, the attributes they restyle
+        (the binary ones the caller sets above 0), and the references as ``(n, C, H, W)``."""
         if styles is None:
             raise ValueError("reference= needs style codes: an editor fitted with method='fader' or 'mask' "
                              "and style_dim > 0.")
@@ -1218,7 +1220,7 @@ class AttributeEditor(AekitEstimator):
             if s["name"] in restyled:
                 on = np.asarray(target[s["name"]], dtype=np.float32) > 0
                 out[on, k * d:(k + 1) * d] = ref_styles[on, k * d:(k + 1) * d]
-        return out, restyled
+        return out, restyled, ref
 
     def _rows_to_mask(self, n: int, current: dict, target: dict) -> np.ndarray:
         """The images whose edit lowers a binary attribute or changes a categorical one."""
